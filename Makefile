@@ -1,0 +1,53 @@
+# stance: `make train` then `make test` on a fresh machine. See README.md.
+PYTHON     ?= python3
+VENV       ?= .venv
+BIN        := $(VENV)/bin
+# Installed before anything that pulls torch. GPU users: make TORCH_SPEC="torch==2.13.0" \
+#   TORCH_INDEX="--index-url https://download.pytorch.org/whl/cu126" install
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+ARGS       ?=
+PORT       ?= 5000
+EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
+MODEL      ?= models/latest
+
+.PHONY: install train test ui evaluate eval-external predict check-data learning-curve clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC) $(TORCH_INDEX)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+train: install
+	$(BIN)/python scripts/train.py $(ARGS)
+
+test: install
+	$(BIN)/python -m pytest -q $(ARGS)
+
+check-data: install
+	$(BIN)/python scripts/check_data.py $(ARGS)
+
+evaluate: install
+	$(BIN)/python scripts/evaluate.py model=$(MODEL) $(ARGS)
+
+eval-external: install
+	@test -f $(EXTERNAL) || { echo "error: $(EXTERNAL) not found — set EXTERNAL=<path to plover_gsr_stance.jsonl>"; exit 2; }
+	$(BIN)/python scripts/evaluate.py model=$(MODEL) data=$(EXTERNAL) run_name=external-plover $(ARGS)
+
+learning-curve: install
+	$(BIN)/python scripts/learning_curve.py external=$(EXTERNAL) $(ARGS)
+
+predict: install
+	$(BIN)/python scripts/predict.py model=$(MODEL) $(ARGS)
+
+# The MLflow UI on the project's local store (2 processes, ~0.5 GB).
+ui: install
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui \
+	  --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port $(PORT) --workers 1
+
+clean:
+	rm -rf outputs multirun .pytest_cache

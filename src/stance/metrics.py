@@ -1,0 +1,116 @@
+"""Scores, reports and plots for a labelled split (scikit-learn + matplotlib)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+from stance.labels import LabelSet
+
+
+def scores(y_true, y_pred, labels: LabelSet) -> dict[str, float]:
+    """Accuracy, macro-F1 and per-label precision/recall/F1/support as a flat dict."""
+    ids = list(range(len(labels)))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
+    out = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=ids, average="macro", zero_division=0)),
+    }
+    for i, name in enumerate(labels.names):
+        out[f"precision_{name}"] = float(p[i])
+        out[f"recall_{name}"] = float(r[i])
+        out[f"f1_{name}"] = float(f[i])
+        out[f"support_{name}"] = int(s[i])
+    return out
+
+
+def slice_scores(y_true, y_pred, tags: list[list[str]], labels: LabelSet, min_rows: int = 5) -> dict:
+    """Macro-F1 and accuracy on the rows carrying each tag (hard-case slices)."""
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    for i, row_tags in enumerate(tags):
+        for t in row_tags or []:
+            by_tag[t].append(i)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    out = {}
+    for tag, idx in sorted(by_tag.items()):
+        if len(idx) < min_rows:
+            continue
+        t, p = y_true[idx], y_pred[idx]
+        present = sorted(set(t.tolist()))  # macro over the labels that occur in the slice
+        out[tag] = {"rows": len(idx), "accuracy": float(accuracy_score(t, p)),
+                    "macro_f1": float(f1_score(t, p, labels=present, average="macro", zero_division=0))}
+    return out
+
+
+def plot_confusion(y_true, y_pred, labels: LabelSet, path: Path, title: str = "") -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    cm = confusion_matrix(y_true, y_pred, labels=list(range(len(labels))))
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    ConfusionMatrixDisplay(cm, display_labels=list(labels.names)).plot(
+        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=30)
+    ax.set_title(title or "Confusion matrix")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def evaluate(y_true, proba: np.ndarray, labels: LabelSet, texts, ids=None, tags=None,
+             out_dir: Path | None = None, prefix: str = "test") -> dict:
+    """Score predictions and, with `out_dir`, write the report, confusion PNG and errors CSV.
+
+    Returns {"metrics": flat dict, "slices": per-tag dict, "artifacts": [paths]}.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = proba.argmax(axis=1)
+    metrics = scores(y_true, y_pred, labels)
+    slices = slice_scores(y_true, y_pred, tags, labels) if tags is not None else {}
+    artifacts: list[Path] = []
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        report = classification_report(y_true, y_pred, labels=list(range(len(labels))),
+                                        target_names=list(labels.names), digits=3, zero_division=0)
+        if slices:
+            report += "\nPer-tag slices (rows, accuracy, macro-F1 over labels present):\n"
+            for tag, s in slices.items():
+                report += f"  {tag:<12} {s['rows']:>5} {s['accuracy']:.3f} {s['macro_f1']:.3f}\n"
+        (out_dir / f"{prefix}_classification_report.txt").write_text(report)
+        (out_dir / f"{prefix}_metrics.json").write_text(
+            json.dumps({"metrics": metrics, "slices": slices}, indent=2) + "\n")
+        plot_confusion(y_true, y_pred, labels, out_dir / f"{prefix}_confusion_matrix.png",
+                       title=f"{prefix}: macro-F1 {metrics['macro_f1']:.3f}")
+        errors_path = out_dir / f"{prefix}_misclassified.csv"
+        with errors_path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "text", "label", "predicted", "score", "tags"])
+            for i in np.flatnonzero(y_pred != y_true):
+                w.writerow([ids[i] if ids is not None else i, texts[i], labels.to_name(y_true[i]),
+                            labels.to_name(y_pred[i]), f"{proba[i, y_pred[i]]:.4f}",
+                            "|".join(tags[i]) if tags is not None else ""])
+        artifacts = [out_dir / f"{prefix}_{n}" for n in
+                     ("classification_report.txt", "metrics.json", "confusion_matrix.png", "misclassified.csv")]
+    return {"metrics": metrics, "slices": slices, "artifacts": artifacts}
+
+
+def format_summary(metrics: dict, labels: LabelSet) -> str:
+    lines = [f"accuracy {metrics['accuracy']:.4f}   macro-F1 {metrics['macro_f1']:.4f}"]
+    lines += [f"  {n:<12} F1 {metrics[f'f1_{n}']:.4f}  (P {metrics[f'precision_{n}']:.3f}, "
+              f"R {metrics[f'recall_{n}']:.3f}, n={metrics[f'support_{n}']})" for n in labels.names]
+    return "\n".join(lines)

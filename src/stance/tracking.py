@@ -1,0 +1,190 @@
+"""MLflow tracking: the only module that talks to MLflow's tracking API.
+
+Runs, flattened params, curves, artifacts, input datasets, model logging and
+registration. `tracking.enabled=false` gives a run object that does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from stance.errors import StanceError
+
+MAX_KEY = 250  # MLflow's limits on param keys and values
+MAX_VALUE = 6000
+
+
+def resolve_uri(cfg) -> str:
+    return cfg.uri or os.environ.get("MLFLOW_TRACKING_URI") or cfg.default_uri
+
+
+def check_reachable(uri: str, timeout_s: float = 5.0) -> None:
+    """Fail fast, before any training, when a tracking server does not answer."""
+    if uri.startswith(("http://", "https://")):
+        try:
+            urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).read()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise StanceError(f"MLflow tracking server {uri} is not reachable ({exc})",
+                              fix="start it, fix MLFLOW_TRACKING_URI / tracking.uri, "
+                                  "or run with tracking=none") from None
+    elif uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def flatten(cfg: Mapping | Any, prefix: str = "") -> dict[str, str]:
+    """A nested config as {"dotted.key": "value"} within MLflow's key/value length limits."""
+    out: dict[str, str] = {}
+    items = cfg.items() if isinstance(cfg, Mapping) else []
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, name))
+            continue
+        text = str(value)
+        if len(name) > MAX_KEY:
+            digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+            name = f"{name[:MAX_KEY - 9]}~{digest}"
+        if len(text) > MAX_VALUE:
+            text = text[:MAX_VALUE - 3] + "..."
+        out[name] = text
+    return out
+
+
+def git_commit(root: Path) -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+class _NullRun:
+    run_id = None
+    model_uri = None
+    model_version = None
+
+    def __getattr__(self, name):  # every logging call is a no-op
+        return lambda *a, **k: None
+
+
+class Run:
+    """An active MLflow run with the logging calls the stages need."""
+
+    def __init__(self, mlflow_module, active_run):
+        self._mlflow = mlflow_module
+        self.run_id = active_run.info.run_id
+        self.model_uri: str | None = None
+        self.model_version: str | None = None
+
+    def log_params(self, params: Mapping[str, str]) -> None:
+        items = list(params.items())
+        for i in range(0, len(items), 100):  # MLflow accepts at most 100 params per batch
+            self._mlflow.log_params(dict(items[i:i + 100]))
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        clean = {k.replace("/", "_"): float(v) for k, v in metrics.items()
+                 if isinstance(v, (int, float))}
+        if clean:
+            self._mlflow.log_metrics(clean, step=step)
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        self._mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
+        path = Path(path)
+        if path.is_dir():
+            self._mlflow.log_artifacts(str(path), artifact_path=artifact_path)
+        elif path.exists():
+            self._mlflow.log_artifact(str(path), artifact_path=artifact_path)
+
+    def log_text(self, text: str, name: str) -> None:
+        self._mlflow.log_text(text, name)
+
+    def log_input(self, frame, source: str, name: str, context: str, digest: str | None = None) -> None:
+        ds = self._mlflow.data.from_pandas(frame, source=source, name=name, targets="label",
+                                           digest=digest)
+        self._mlflow.log_input(ds, context=context)
+
+    def log_model(self, model_dir: Path, registered_name: str | None, example: list[str]) -> None:
+        """Log `model_dir` as a pyfunc model (see stance.serving) and register it."""
+        from stance.serving import StanceModel, pip_requirements
+
+        info = self._mlflow.pyfunc.log_model(
+            name="model", python_model=StanceModel(), artifacts={"model_dir": str(model_dir)},
+            code_paths=[str(Path(__file__).parent)], input_example=example,
+            pip_requirements=pip_requirements(), registered_model_name=registered_name or None)
+        self.model_uri = info.model_uri
+        self.model_version = getattr(info, "registered_model_version", None)
+
+
+@contextlib.contextmanager
+def start_run(cfg, experiment: str, run_name: str | None, tags: Mapping[str, str] | None = None,
+              nested: bool = False) -> Iterator[Run | _NullRun]:
+    """`with start_run(cfg.tracking, "train", "lr=3e-5") as run: ...` (a no-op when disabled)."""
+    if not cfg.enabled:
+        yield _NullRun()
+        return
+    import mlflow
+
+    uri = resolve_uri(cfg)
+    check_reachable(uri, cfg.connect_timeout_s)
+    mlflow.set_tracking_uri(uri)
+    name = cfg.experiment or experiment
+    if mlflow.get_experiment_by_name(name) is None and uri.startswith("sqlite:///"):
+        # a local store keeps its artifacts beside its database, not in the current folder
+        root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / name
+        mlflow.create_experiment(name, artifact_location=root.as_uri())
+    mlflow.set_experiment(name)
+    with mlflow.start_run(run_name=run_name, nested=nested, tags=dict(tags or {}),
+                          log_system_metrics=cfg.system_metrics) as active:
+        yield Run(mlflow, active)
+
+
+def download_model(uri: str, cfg=None) -> tuple[Path, str]:
+    """Download a logged stance model (models:/..., runs:/...) and return (folder, description)."""
+    import tempfile
+
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from stance.models.base import MANIFEST
+
+    tracking_uri = resolve_uri(cfg) if cfg is not None else os.environ.get("MLFLOW_TRACKING_URI")
+    if tracking_uri:
+        check_reachable(tracking_uri, getattr(cfg, "connect_timeout_s", 5.0))
+        mlflow.set_tracking_uri(tracking_uri)
+    desc = uri
+    try:
+        if uri.startswith("models:/"):
+            desc = _describe_registered(mlflow.MlflowClient(), uri)
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri,
+                                                         dst_path=tempfile.mkdtemp(prefix="stance-model-")))
+    except MlflowException as exc:
+        raise StanceError(f"cannot load MLflow model {uri}: {exc.message.splitlines()[0]}",
+                          fix="check the name/version/alias (mlflow UI → Models) and the tracking URI") from None
+    found = sorted(local.rglob(MANIFEST))
+    if not found:
+        raise StanceError(f"{uri} is not a stance model (no {MANIFEST} inside)")
+    return found[0].parent, desc
+
+
+def _describe_registered(client, uri: str) -> str:
+    """models:/name@alias or models:/name/version -> 'models:/name/<version> (run <id>)'."""
+    ref = uri[len("models:/"):]
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        mv = client.get_model_version_by_alias(name, alias)
+    else:
+        name, _, version = ref.partition("/")
+        mv = client.get_model_version(name, version)
+    return f"models:/{mv.name}/{mv.version} (run {mv.run_id})"

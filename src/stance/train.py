@@ -1,0 +1,88 @@
+"""The train stage: data -> model -> fit -> test metrics -> saved folder -> MLflow."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from stance import models, tracking
+from stance.data.load import file_digest, load_splits, split_paths
+from stance.labels import LabelSet
+from stance.metrics import evaluate, format_summary
+from stance.outputs import new_model_dir, publish
+
+
+def _hydra_info() -> tuple[str, str, Path]:
+    """(config name, overrides as a run name, Hydra output folder)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    return hc.job.config_name, hc.job.override_dirname, Path(hc.runtime.output_dir)
+
+
+def run(cfg) -> float:
+    """Train one model; returns its best validation macro-F1 (the sweepers' objective)."""
+    config_name, overrides, out_dir = _hydra_info()
+    labels = LabelSet(cfg.data.labels)
+    data = load_splits(cfg.data, labels, seed=cfg.seed, limit=cfg.trainer.limit_train_samples)
+    files = list(split_paths(cfg.data).values())
+    digest = file_digest(files)
+    run_name = cfg.run_name or overrides or cfg.model.name
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    tags = {"git_commit": tracking.git_commit(Path(cfg.paths.root)), "data_digest": digest,
+            "model_family": cfg.model.family, "stage": "train", **cfg.tags}
+
+    with tracking.start_run(cfg.tracking, config_name, run_name, tags) as mlrun:
+        mlrun.log_params(tracking.flatten(resolved))
+        for split, path in zip(data, files):
+            mlrun.log_input(data[split].select_columns(["text", "label"]).to_pandas(),
+                            source=str(path), name=f"{cfg.data.name}-{split}", context=split)
+
+        classifier = models.build(cfg.model, labels, seed=cfg.seed)
+        started = time.time()
+        summary = classifier.fit(data, trainer=cfg.trainer, optim=cfg.optim, seed=cfg.seed,
+                                 work_dir=out_dir, on_log=mlrun.log_metrics)
+        train_time = time.time() - started
+
+        test = data["test"]
+        proba = classifier.predict_proba(test["text"], batch_size=cfg.trainer.eval_batch_size)
+        result = evaluate(test["label"], proba, labels, texts=test["text"], ids=test["id"],
+                          tags=test["tags"], out_dir=out_dir / "eval", prefix="test")
+        test_metrics = {f"test_{k}": v for k, v in result["metrics"].items()}
+        test_metrics.update({f"test_slice_{t}_macro_f1": s["macro_f1"] for t, s in result["slices"].items()})
+        final_metrics = {**test_metrics,
+                         "best_validation_macro_f1": summary["best_validation_macro_f1"],
+                         "train_time_s": train_time}
+        mlrun.log_metrics(final_metrics)
+
+        # Write the model folder completely under a temporary name, then move it into place.
+        final_dir = new_model_dir(Path(cfg.paths.models_dir), run_name)
+        tmp_dir = final_dir.with_name(f".tmp-{final_dir.name}")
+        classifier.save(tmp_dir)
+        (tmp_dir / "config.yaml").write_text(OmegaConf.to_yaml(resolved))
+        record = {"run_name": run_name, "mlflow_run_id": mlrun.run_id, "data_digest": digest,
+                  "metrics": final_metrics, "slices": result["slices"], "summary": summary}
+        import json
+
+        (tmp_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        model_dir = publish(tmp_dir, final_dir)
+        shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # the best one is in model_dir
+
+        for artifact in result["artifacts"]:
+            mlrun.log_artifact(artifact, "eval")
+        mlrun.log_artifact(out_dir / ".hydra", ".hydra")
+        mlrun.log_text(OmegaConf.to_yaml(resolved), "config.yaml")
+        mlrun.log_model(model_dir, cfg.tracking.registered_model_name,
+                        example=list(test["text"][:2]))
+
+    print(f"\nTest ({len(test)} sentences): {format_summary(result['metrics'], labels)}")
+    print(f"Best validation macro-F1: {summary['best_validation_macro_f1']:.4f}")
+    print(f"Model saved to {model_dir} (models/latest points to it)")
+    if mlrun.run_id:
+        print(f"MLflow run {mlrun.run_id} in experiment '{cfg.tracking.experiment or config_name}'"
+              + (f", registered as {cfg.tracking.registered_model_name} v{mlrun.model_version}"
+                 if mlrun.model_version else ""))
+    return float(summary["best_validation_macro_f1"])

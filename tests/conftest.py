@@ -1,0 +1,67 @@
+"""Shared fixtures: offline env, a tiny random BERT + tokenizer, a temporary MLflow store."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+|[^\w\s]", text.lower())
+
+
+@pytest.fixture(scope="session")
+def tiny_pretrained(tmp_path_factory) -> Path:
+    """A random 2-layer BERT with a vocabulary built from the fixture sentences."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    words = set()
+    for f in FIXTURES.glob("*.jsonl"):
+        for line in f.read_text().splitlines():
+            words.update(_words(json.loads(line)["text"]))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(words)
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tokenizer = BertTokenizer(vocab_file=str(folder / "vocab.txt"))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def data_dir(tmp_path) -> Path:
+    """A copy of the fixture corpus (train/validation/test) that a test may modify."""
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+@pytest.fixture()
+def store(tmp_path) -> dict:
+    """A temporary MLflow sqlite store and artifact root, as command-line overrides."""
+    return {"uri": f"sqlite:///{tmp_path}/mlflow.db", "artifacts": str(tmp_path / "mlartifacts")}
+
+
+def run_script(name: str, *overrides: str, cwd: Path = ROOT, timeout: int = 300,
+               env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run scripts/<name>.py as a user would, returning the completed process."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("MLFLOW_TRACKING_URI", None)
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *overrides],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from stance.data.load import load_file, load_splits
+from stance.errors import StanceError
+from stance.labels import LabelSet
+
+LABELS = LabelSet(["refusal", "openness", "threat", "reassurance", "neutral"])
+
+
+def write(path, lines):
+    path.write_text("".join(l + "\n" for l in lines))
+    return path
+
+
+def test_loads_jsonl_with_ids_tags_and_label_ids(tmp_path):
+    f = write(tmp_path / "d.jsonl", [json.dumps({"id": "x1", "text": "No talks.", "label": "refusal",
+                                                 "tags": ["negation"]}),
+                                     json.dumps({"text": "Talks today.", "label": "neutral"})])
+    ds = load_file(f, LABELS)
+    assert ds["label"] == [0, 4]
+    assert ds["id"] == ["x1", "d.jsonl:2"]
+    assert ds["tags"] == [["negation"], []]
+    assert ds.features["label"].names == list(LABELS.names)
+
+
+def test_loads_csv(tmp_path):
+    f = write(tmp_path / "d.csv", ["text,label", '"We are open, in principle.",openness'])
+    assert load_file(f, LABELS)["label"] == [1]
+
+
+@pytest.mark.parametrize("lines, pattern", [
+    ([], r"d.jsonl: file holds no records"),
+    (['{"text": "ok", "label": "neutral"}', '{"text": "broken"'], r"d.jsonl:2: malformed JSON"),
+    (['{"txt": "typo", "label": "neutral"}'], r"d.jsonl:1: missing field 'text'"),
+    (['{"text": "no label"}'], r"d.jsonl:1: missing field 'label'"),
+    (['{"text": "x", "label": "neutral"}', '{"text": "y", "label": "Threat"}'],
+     r"d.jsonl:2 field 'label': unknown label 'Threat'"),
+    (['{"text": "   ", "label": "neutral"}'], r"d.jsonl:1: field 'text' must be a non-empty string"),
+    (['["a", "list"]'], r"d.jsonl:1: expected a JSON object"),
+])
+def test_bad_rows_name_file_line_and_field(tmp_path, lines, pattern):
+    f = write(tmp_path / "d.jsonl", lines)
+    with pytest.raises(StanceError, match=pattern):
+        load_file(f, LABELS)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(StanceError, match="file not found"):
+        load_file(tmp_path / "nope.jsonl", LABELS)
+
+
+def test_load_splits_and_train_fraction(data_dir):
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.create({"dir": str(data_dir), "train_file": "train.jsonl",
+                            "validation_file": "validation.jsonl", "test_file": "test.jsonl",
+                            "text_field": "text", "label_field": "label", "train_fraction": 0.5})
+    ds = load_splits(cfg, LABELS, seed=1)
+    assert set(ds) == {"train", "validation", "test"}
+    assert len(ds["train"]) == 10  # half of 20, stratified: two per label
+    assert sorted(ds["train"]["label"]) == sorted([0, 1, 2, 3, 4] * 2)

@@ -1,0 +1,35 @@
+import numpy as np
+
+from stance.labels import LabelSet
+from stance.metrics import evaluate, scores, slice_scores
+
+LABELS = LabelSet(["a", "b", "c"])
+
+
+def test_scores_match_hand_computed_values():
+    s = scores([0, 0, 1, 2], [0, 1, 1, 2], LABELS)
+    assert s["accuracy"] == 0.75
+    assert s["f1_a"] == 2 / 3 and s["f1_b"] == 2 / 3 and s["f1_c"] == 1.0
+    assert abs(s["macro_f1"] - (2 / 3 + 2 / 3 + 1) / 3) < 1e-9
+    assert s["support_a"] == 2
+
+
+def test_slices_only_cover_tagged_rows():
+    tags = [["negation"], ["negation"], [], ["negation", "reported"]]
+    out = slice_scores([0, 1, 1, 2], [0, 0, 1, 2], tags, LABELS, min_rows=1)
+    assert out["negation"]["rows"] == 3
+    assert abs(out["negation"]["accuracy"] - 2 / 3) < 1e-9
+    assert out["reported"] == {"rows": 1, "accuracy": 1.0, "macro_f1": 1.0}
+
+
+def test_evaluate_writes_artifacts(tmp_path):
+    proba = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
+    res = evaluate([0, 0, 2], proba, LABELS, texts=["x", "y", "z"], ids=["1", "2", "3"],
+                   tags=[[], [], []], out_dir=tmp_path, prefix="t")
+    assert res["metrics"]["accuracy"] == 2 / 3
+    names = {p.name for p in res["artifacts"]}
+    assert names == {"t_classification_report.txt", "t_metrics.json", "t_confusion_matrix.png",
+                     "t_misclassified.csv"}
+    assert all(p.exists() for p in res["artifacts"])
+    errors = (tmp_path / "t_misclassified.csv").read_text().splitlines()
+    assert len(errors) == 2 and errors[1].startswith("2,y,a,b")
