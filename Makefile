@@ -11,7 +11,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external predict check-data learning-curve clean
+.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare clean
 
 install: $(BIN)/.installed
 
@@ -39,7 +39,10 @@ eval-external: install
 	$(BIN)/python scripts/evaluate.py model=$(MODEL) data=$(EXTERNAL) run_name=external-plover $(ARGS)
 
 learning-curve: install
-	$(BIN)/python scripts/learning_curve.py external=$(EXTERNAL) $(ARGS)
+	$(BIN)/python scripts/learning_curve.py --external $(EXTERNAL) $(ARGS)
+
+compare: install
+	$(BIN)/python scripts/compare.py $(ARGS)
 
 predict: install
 	$(BIN)/python scripts/predict.py model=$(MODEL) $(ARGS)

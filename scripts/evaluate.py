@@ -5,7 +5,9 @@ from pathlib import Path
 from stance import evaluate
 from stance.cli import hydra_entry
 
-main = hydra_entry("evaluate", evaluate.run, root=Path(__file__).resolve().parents[1], route_paths=True)
+main = hydra_entry("evaluate", evaluate.run, root=Path(__file__).resolve().parents[1],
+                   routes={"model": "model_uri", "data": "data_file"},
+                   groups=("data",))
 
 if __name__ == "__main__":
     main()

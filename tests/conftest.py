@@ -61,7 +61,7 @@ def store(tmp_path) -> dict:
 def run_script(name: str, *overrides: str, cwd: Path = ROOT, timeout: int = 300,
                env: dict | None = None) -> subprocess.CompletedProcess:
     """Run scripts/<name>.py as a user would, returning the completed process."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("MLFLOW_TRACKING_URI", None)
+    full_env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    full_env.update(env or {})
     return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *overrides],
                           cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)

@@ -23,6 +23,8 @@ def _compose(name, overrides=()):
         cfg = compose(config_name=name, overrides=list(overrides), return_hydra_config=False)
     # resolve everything except Hydra's own runtime interpolations
     cfg.paths.output_dir = "/tmp/out"
+    if "output_dir" in cfg:
+        cfg.output_dir = "/tmp/out"
     return OmegaConf.to_container(cfg, resolve=True)
 
 
@@ -34,7 +36,7 @@ def test_every_group_option_composes(group, option):
     assert cfg["data"]["labels"]
 
 
-@pytest.mark.parametrize("name", ["train", "evaluate", "predict"])
+@pytest.mark.parametrize("name", ["train", "evaluate", "predict", "compare"])
 def test_stage_configs_compose(name):
     overrides = ["input=x.jsonl", "output=y.jsonl"] if name == "predict" else []
     cfg = _compose(name, overrides)
@@ -64,5 +66,5 @@ def test_typos_and_wrong_types_fail_at_start(override):
 
 def test_route_overrides_for_paths():
     routed = route_overrides(["model=models/x", "data=corpus", "data=some/file.jsonl", "split=test"],
-                             CONFIGS)
+                             CONFIGS, {"model": "model_uri", "data": "data_file"}, groups=("data",))
     assert routed == ["model_uri=models/x", "data=corpus", "data_file=some/file.jsonl", "split=test"]

@@ -25,25 +25,26 @@ def setup_environment(root: Path) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
 
 
-def route_overrides(argv: list[str], configs: Path) -> list[str]:
-    """Let evaluate/predict take `model=<folder or URI>` and `data=<file>`.
+def route_overrides(argv: list[str], configs: Path, routes: dict[str, str],
+                    groups: tuple[str, ...] = ()) -> list[str]:
+    """Let a stage take `model=<folder or URI>`, `data=<file>`, `experiment=<name>`.
 
-    Hydra treats `model=` and `data=` as config-group choices because train's groups
-    share the config folder; a path is routed to `model_uri=` / `data_file=` instead.
-    `data=<name>` with configs/data/<name>.yaml stays a group choice.
+    Hydra reads `key=value` as a config-group choice whenever configs/<key>/ exists, and
+    train's groups share the config folder. A `key` in `routes` is rewritten to its target
+    key, except that a key in `groups` keeps naming a group when configs/<key>/<value>.yaml
+    exists (so evaluate's `data=corpus` is still the data config).
     """
     routed = []
     for arg in argv:
         key, sep, value = arg.partition("=")
-        if sep and key == "model":
-            arg = f"model_uri={value}"
-        elif sep and key == "data" and not (configs / "data" / f"{value}.yaml").is_file():
-            arg = f"data_file={value}"
+        if sep and key in routes and not (key in groups and (configs / key / f"{value}.yaml").is_file()):
+            arg = f"{routes[key]}={value}"
         routed.append(arg)
     return routed
 
 
-def hydra_entry(config_name: str, stage: Callable, root: Path, route_paths: bool = False) -> Callable:
+def hydra_entry(config_name: str, stage: Callable, root: Path, routes: dict[str, str] | None = None,
+                groups: tuple[str, ...] = ()) -> Callable:
     """A `main()` that composes configs/<config_name>.yaml and runs `stage(cfg)`.
 
     A StanceError (a problem the user can fix) is printed on one line, exit status 2.
@@ -55,8 +56,8 @@ def hydra_entry(config_name: str, stage: Callable, root: Path, route_paths: bool
 
     register_configs()
     configs = (root / "configs").resolve()
-    if route_paths:
-        sys.argv[1:] = route_overrides(sys.argv[1:], configs)
+    if routes:
+        sys.argv[1:] = route_overrides(sys.argv[1:], configs, routes, groups)
 
     @hydra.main(version_base="1.3", config_path=str(configs), config_name=config_name)
     def _main(cfg):

@@ -110,6 +110,9 @@ class TrainConfig:
     seed: int = 42
     run_name: Optional[str] = None  # None -> built from the command-line overrides
     tags: dict[str, str] = field(default_factory=dict)
+    # Registry alias: auto = champion only if it beats the champion on the same validation
+    # data, else challenger; force = champion regardless (recorded); none = no alias.
+    promote: str = "auto"
 
 
 @dataclass
@@ -131,6 +134,7 @@ class EvaluateConfig:
 @dataclass
 class PredictConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)  # resolves models:/ URIs
     model_uri: str = "${paths.models_dir}/latest"  # `model=X` on the command line lands here
     input: str = MISSING
     output: str = MISSING
@@ -143,11 +147,21 @@ class PredictConfig:
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
 
 
+@dataclass
+class CompareConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    experiment_name: str = "train"  # `experiment=X` on the command line lands here
+    max_runs: int = 500
+    output_dir: str = "${hydra:runtime.output_dir}"
+
+
 def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="evaluate_schema", node=EvaluateConfig)
     cs.store(name="predict_schema", node=PredictConfig)
+    cs.store(name="compare_schema", node=CompareConfig)
     cs.store(group="paths", name="paths_schema", node=PathsConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="model", name="transformer_schema", node=TransformerModelConfig)

@@ -44,7 +44,7 @@ def run(cfg) -> dict:
         torch.set_num_threads(cfg.num_threads)
     output = Path(cfg.output)
     errors_path = output.with_name(output.name + ".errors.jsonl")
-    classifier, model_desc = load_classifier(cfg.model_uri)
+    classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
     labels = classifier.labels
     columns = (["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"]) + \
         ["text", "label", "score"] + [f"p_{n}" for n in labels.names]

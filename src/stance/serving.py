@@ -18,9 +18,19 @@ def pip_requirements() -> list[str]:
     return [f"{p}=={version(p)}" for p in pkgs]
 
 
+MAX_CHARS = 100_000  # a sentence classifier has no use for longer inputs
+MAX_ITEMS = 10_000
+
+
 def to_texts(model_input) -> list[str]:
-    """Accept a list/array/Series of strings or a DataFrame with a `text` (or single) column."""
+    """Accept a list/array/Series of strings or a DataFrame with a `text` (or single) column.
+
+    Bad requests raise MlflowException(INVALID_PARAMETER_VALUE), which the scoring
+    server answers with HTTP 400.
+    """
     if isinstance(model_input, pd.DataFrame):
+        if model_input.shape[1] == 0:
+            _invalid("the input has no columns")
         col = "text" if "text" in model_input.columns else model_input.columns[0]
         values = model_input[col].tolist()
     elif isinstance(model_input, pd.Series):
@@ -28,8 +38,28 @@ def to_texts(model_input) -> list[str]:
     elif isinstance(model_input, str):
         values = [model_input]
     else:
-        values = list(model_input)
-    return [str(v) for v in values]
+        try:
+            values = list(model_input)
+        except TypeError:
+            _invalid(f"expected a list of strings, got {type(model_input).__name__}")
+    if not values:
+        _invalid("the input is empty: send at least one sentence")
+    if len(values) > MAX_ITEMS:
+        _invalid(f"{len(values)} items in one request; send at most {MAX_ITEMS}")
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            _invalid(f"item {i} is {type(v).__name__}, not a string")
+        if len(v) > MAX_CHARS:
+            _invalid(f"item {i} has {len(v):,} characters; at most {MAX_CHARS:,} are accepted "
+                     "(split long documents with scripts/predict.py)")
+    return values
+
+
+def _invalid(message: str):
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+    raise MlflowException(message, error_code=INVALID_PARAMETER_VALUE)
 
 
 def predictions_frame(proba, labels) -> pd.DataFrame:

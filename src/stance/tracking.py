@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from hydra.experimental.callback import Callback
+
 from stance.errors import StanceError
 
 MAX_KEY = 250  # MLflow's limits on param keys and values
@@ -115,16 +117,64 @@ class Run:
                                            digest=digest)
         self._mlflow.log_input(ds, context=context)
 
-    def log_model(self, model_dir: Path, registered_name: str | None, example: list[str]) -> None:
-        """Log `model_dir` as a pyfunc model (see stance.serving) and register it."""
+    def log_model(self, model_dir: Path, registered_name: str | None) -> None:
+        """Log `model_dir` as a pyfunc model (see stance.serving) and register it.
+
+        No signature: MLflow's schema enforcement would coerce non-string items to strings
+        before our own validation (stance.serving.to_texts) could answer them with a 400.
+        """
         from stance.serving import StanceModel, pip_requirements
 
         info = self._mlflow.pyfunc.log_model(
             name="model", python_model=StanceModel(), artifacts={"model_dir": str(model_dir)},
-            code_paths=[str(Path(__file__).parent)], input_example=example,
+            code_paths=[str(Path(__file__).parent)],
             pip_requirements=pip_requirements(), registered_model_name=registered_name or None)
         self.model_uri = info.model_uri
         self.model_version = getattr(info, "registered_model_version", None)
+
+    def promote(self, name: str, validation_f1: float, validation_digest: str, mode: str) -> str:
+        """Move alias `champion` to this run's model version if it beats the champion on the
+        same validation data (or mode == "force"); else alias it `challenger`. Returns the reason."""
+        if not self.model_version:
+            return "not registered"
+        from mlflow.exceptions import MlflowException
+
+        client = self._mlflow.MlflowClient()
+        version = str(self.model_version)
+        client.set_model_version_tag(name, version, "validation_macro_f1", repr(float(validation_f1)))
+        client.set_model_version_tag(name, version, "validation_digest", validation_digest)
+        if mode == "none":
+            return "promotion disabled (promote=none)"
+        try:
+            mv = client.get_model_version_by_alias(name, "champion")
+            champion = (mv.version, float(mv.tags.get("validation_macro_f1", "nan")),
+                        mv.tags.get("validation_digest"))
+        except MlflowException:
+            champion = None
+        alias, reason = decide_promotion(validation_f1, validation_digest, champion, force=mode == "force")
+        client.set_registered_model_alias(name, alias, version)
+        client.set_model_version_tag(name, version, "promotion", f"{alias}: {reason}")
+        self.set_tags({"promotion": alias, "promotion_reason": reason})
+        return f"v{version} is {alias}: {reason}"
+
+
+def decide_promotion(f1: float, digest: str, champion: tuple[str, float, str] | None,
+                     force: bool = False) -> tuple[str, str]:
+    """("champion" | "challenger", why) for a new version against (version, f1, digest)."""
+    if force:
+        return "champion", "forced (promote=force)" + (f", replacing v{champion[0]}" if champion else "")
+    if champion is None:
+        return "champion", "first version with a validation score"
+    version, best, best_digest = champion
+    if best_digest != digest:
+        return "challenger", (f"champion v{version} was validated on other data "
+                              f"(digest {best_digest} != {digest}); use promote=force to replace it")
+    if f1 > best:
+        return "champion", f"validation macro-F1 {f1:.4f} beats champion v{version} ({best:.4f})"
+    return "challenger", f"validation macro-F1 {f1:.4f} does not beat champion v{version} ({best:.4f})"
+
+
+PARENT_ENV = "STANCE_PARENT_RUN_ID"  # set by SweepCallback so each sweep job nests under it
 
 
 @contextlib.contextmanager
@@ -145,8 +195,9 @@ def start_run(cfg, experiment: str, run_name: str | None, tags: Mapping[str, str
         root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / name
         mlflow.create_experiment(name, artifact_location=root.as_uri())
     mlflow.set_experiment(name)
-    with mlflow.start_run(run_name=run_name, nested=nested, tags=dict(tags or {}),
-                          log_system_metrics=cfg.system_metrics) as active:
+    parent = os.environ.get(PARENT_ENV)
+    with mlflow.start_run(run_name=run_name, nested=nested or bool(parent), parent_run_id=parent,
+                          tags=dict(tags or {}), log_system_metrics=cfg.system_metrics) as active:
         yield Run(mlflow, active)
 
 
@@ -188,3 +239,73 @@ def _describe_registered(client, uri: str) -> str:
         name, _, version = ref.partition("/")
         mv = client.get_model_version(name, version)
     return f"models:/{mv.name}/{mv.version} (run {mv.run_id})"
+
+
+class SweepCallback(Callback):
+    """Hydra callback: one parent MLflow run per multirun; each job nests under it.
+
+    At the end the parent records the sweep's overrides and its best child (by
+    best_validation_macro_f1). Registered in configs/train.yaml under hydra.callbacks.
+    """
+
+    metric = "best_validation_macro_f1"
+
+    def __init__(self):
+        self.parent_id: str | None = None
+
+    def on_multirun_start(self, config, **kwargs) -> None:
+        if not config.tracking.enabled:
+            return
+        import mlflow
+
+        uri = resolve_uri(config.tracking)
+        check_reachable(uri, config.tracking.connect_timeout_s)
+        mlflow.set_tracking_uri(uri)
+        name = config.tracking.experiment or config.hydra.job.config_name
+        if mlflow.get_experiment_by_name(name) is None and uri.startswith("sqlite:///"):
+            root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / name
+            mlflow.create_experiment(name, artifact_location=root.as_uri())
+        exp = mlflow.get_experiment_by_name(name)
+        overrides = list(config.hydra.overrides.task)
+        client = mlflow.MlflowClient()
+        sweeper = config.hydra.sweeper.get("_target_", "basic").rsplit(".", 1)[-1]
+        run = client.create_run(exp.experiment_id, run_name="sweep: " + " ".join(overrides)[:200],
+                                tags={"stage": "sweep", "sweeper": sweeper,
+                                      "launcher": config.hydra.launcher.get("_target_", "").rsplit(".", 1)[-1]})
+        self.parent_id = run.info.run_id
+        client.log_param(self.parent_id, "sweep_overrides", " ".join(overrides)[:MAX_VALUE])
+        os.environ[PARENT_ENV] = self.parent_id
+        self._client = client
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        if not self.parent_id:
+            return
+        client = self._client
+        parent = client.get_run(self.parent_id)
+        children = client.search_runs([parent.info.experiment_id],
+                                      filter_string=f"tags.mlflow.parentRunId = '{self.parent_id}'",
+                                      order_by=[f"metrics.{self.metric} DESC"])
+        client.log_metric(self.parent_id, "jobs", len(children))
+        if children and self.metric in children[0].data.metrics:
+            best = children[0]
+            client.set_tag(self.parent_id, "best_child_run_id", best.info.run_id)
+            client.set_tag(self.parent_id, "best_child_run_name", best.info.run_name)
+            client.log_metric(self.parent_id, self.metric, best.data.metrics[self.metric])
+            print(f"Sweep {self.parent_id}: best job {best.info.run_name} "
+                  f"({self.metric} {best.data.metrics[self.metric]:.4f})")
+        client.set_terminated(self.parent_id)
+        os.environ.pop(PARENT_ENV, None)
+
+
+def search_runs(cfg, experiment: str, max_runs: int = 500):
+    """The runs of an experiment as a pandas DataFrame (params.*, metrics.*, tags.* columns)."""
+    import mlflow
+
+    uri = resolve_uri(cfg)
+    check_reachable(uri, cfg.connect_timeout_s)
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        raise StanceError(f"no experiment named {experiment!r} in {uri}",
+                          fix="check the name in the MLflow UI, or pass experiment=<name>")
+    return mlflow.search_runs(experiment_names=[experiment], max_results=max_runs,
+                              order_by=["attributes.start_time ASC"])

@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 
 from stance import models, tracking
 from stance.data.load import file_digest, load_splits, split_paths
+from stance.errors import StanceError
 from stance.labels import LabelSet
 from stance.metrics import evaluate, format_summary
 from stance.outputs import new_model_dir, publish
@@ -26,6 +27,8 @@ def _hydra_info() -> tuple[str, str, Path]:
 def run(cfg) -> float:
     """Train one model; returns its best validation macro-F1 (the sweepers' objective)."""
     config_name, overrides, out_dir = _hydra_info()
+    if cfg.promote not in ("auto", "force", "none"):
+        raise StanceError(f"promote={cfg.promote!r} is not one of auto, force, none")
     labels = LabelSet(cfg.data.labels)
     data = load_splits(cfg.data, labels, seed=cfg.seed, limit=cfg.trainer.limit_train_samples)
     files = list(split_paths(cfg.data).values())
@@ -75,8 +78,10 @@ def run(cfg) -> float:
             mlrun.log_artifact(artifact, "eval")
         mlrun.log_artifact(out_dir / ".hydra", ".hydra")
         mlrun.log_text(OmegaConf.to_yaml(resolved), "config.yaml")
-        mlrun.log_model(model_dir, cfg.tracking.registered_model_name,
-                        example=list(test["text"][:2]))
+        mlrun.log_model(model_dir, cfg.tracking.registered_model_name)
+        promotion = mlrun.promote(cfg.tracking.registered_model_name,
+                                  summary["best_validation_macro_f1"],
+                                  file_digest([split_paths(cfg.data)["validation"]]), cfg.promote)
 
     print(f"\nTest ({len(test)} sentences): {format_summary(result['metrics'], labels)}")
     print(f"Best validation macro-F1: {summary['best_validation_macro_f1']:.4f}")
@@ -85,4 +90,6 @@ def run(cfg) -> float:
         print(f"MLflow run {mlrun.run_id} in experiment '{cfg.tracking.experiment or config_name}'"
               + (f", registered as {cfg.tracking.registered_model_name} v{mlrun.model_version}"
                  if mlrun.model_version else ""))
+        if mlrun.model_version:
+            print(f"Registry: {promotion}")
     return float(summary["best_validation_macro_f1"])

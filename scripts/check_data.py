@@ -1,0 +1,50 @@
+"""Check the labelled corpus and print its statistics.
+
+    python scripts/check_data.py [--data-dir data] [--jaccard 0.5] [--datasheet]
+
+Exit status 1 with file:line:reason for every integrity problem (schema, labels,
+duplicates, near-duplicates across splits). `--datasheet` rewrites the generated
+section of <data-dir>/DATASHEET.md.
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from stance.config import DEFAULT_LABELS
+from stance.data.check import check_corpus, format_statistics, statistics
+from stance.labels import LabelSet
+
+BEGIN, END = "<!-- BEGIN GENERATED STATISTICS -->", "<!-- END GENERATED STATISTICS -->"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[1] / "data")
+    ap.add_argument("--jaccard", type=float, default=0.5,
+                    help="near-duplicate threshold on word 3-gram Jaccard similarity")
+    ap.add_argument("--labels", nargs="+", default=DEFAULT_LABELS)
+    ap.add_argument("--datasheet", action="store_true", help="rewrite the statistics in DATASHEET.md")
+    args = ap.parse_args(argv)
+    labels = LabelSet(args.labels)
+    paths = {s: args.data_dir / f"{s}.jsonl" for s in ("train", "validation", "test")}
+    report = check_corpus(paths, labels, args.jaccard)
+    text = format_statistics(statistics(report.rows, labels), labels)
+    print(text)
+    if args.datasheet:
+        sheet = args.data_dir / "DATASHEET.md"
+        body = sheet.read_text()
+        block = f"{BEGIN}\n<!-- made by `python scripts/check_data.py --datasheet`; do not edit -->\n{text}\n{END}"
+        sheet.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, body, flags=re.S))
+    if report.problems:
+        print(f"\n{len(report.problems)} problem(s):", file=sys.stderr)
+        for p in report.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    print("\nno integrity problems")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
