@@ -136,14 +136,26 @@ class PredictConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)  # resolves models:/ URIs
     model_uri: str = "${paths.models_dir}/latest"  # `model=X` on the command line lands here
+    # A file, a glob, a folder (recursive) or "-" for stdin.
     input: str = MISSING
+    # A file (.jsonl/.csv/.parquet) or a folder (Parquet shards + manifest.json).
     output: str = MISSING
     text_field: str = "text"
     id_field: str = "id"
+    carry: list[str] = field(default_factory=list)  # extra input fields copied to every row
+    txt_mode: str = "file"  # .txt inputs: file = one document per file, lines = one per line
+    stdin_format: str = "jsonl"
     segment: bool = True
+    min_chars: int = 1  # sentences shorter than this are skipped
+    max_chars: int = 2000  # longer sentences are cut to this many characters
+    max_doc_chars: int = 1_000_000  # longer documents are bad records
     batch_size: int = 64
     window: int = 2048  # sentences held at once (memory bound); sorted by length inside
+    cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)
+    shard_docs: int = 10_000  # documents per output shard (the unit of resume)
+    resume: bool = False
     num_threads: Optional[int] = None
+    progress: bool = True  # shown only on a terminal
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
 
 

@@ -13,7 +13,8 @@ MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
 def safe_name(text: str, limit: int = 80) -> str:
-    return re.sub(r"[^A-Za-z0-9_.,=+-]+", "_", text).strip("_")[:limit] or "run"
+    """A folder name that is also a safe Hydra override value (no '=', ',', quotes or spaces)."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text.replace("=", "-")).strip("_")[:limit] or "run"
 
 
 def new_model_dir(models_dir: Path, run_name: str) -> Path:

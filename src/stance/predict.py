@@ -1,40 +1,54 @@
-"""The predict stage: documents -> sentences -> batches -> probabilities -> rows.
+"""The predict stage: documents -> sentences -> windows -> probabilities -> sharded rows.
 
-Every step is an iterator over a bounded window, so memory does not grow with the input.
+Reading, decompressing and sentence splitting run in a prefetch thread; the model
+sees windows of at most `window` sentences, sorted by length inside `predict_proba`;
+output is written shard by shard so that `resume=true` can pick up an interrupted job.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from stance.errors import StanceError
+from stance.inference.batching import ProbaCache, prefetch
 from stance.inference.readers import Document, iter_documents
-from stance.inference.writers import RowWriter
+from stance.inference.shards import ShardedOutput
 from stance.outputs import load_classifier
 from stance.segment import split_sentences
 from stance.serving import predictions_frame
 
 
-def iter_units(docs: Iterable[Document], segment: bool) -> Iterator[dict]:
-    """One dict per unit to classify: a sentence of a document, or the whole record."""
-    for doc in docs:
-        if not segment:
-            yield {"id": doc.doc_id, "text": doc.text}
+def units_of(doc: Document, segment: bool, min_chars: int = 1, max_chars: int = 2000) -> list[dict]:
+    """The rows to classify for one document: its sentences, or the whole record."""
+    if not segment:
+        return [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
+    out = []
+    for idx, sent in enumerate(split_sentences(doc.text)):
+        if len(sent.text) < min_chars:
             continue
-        for idx, sent in enumerate(split_sentences(doc.text)):
-            yield {"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                   "start": sent.start, "end": sent.end, "text": sent.text}
+        out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
+                    "start": sent.start, "end": sent.end, "text": sent.text[:max_chars], **doc.extra})
+    return out
 
 
-def windows(units: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    while chunk := list(itertools.islice(units, size)):
-        yield chunk
+def events(cfg) -> Iterator[tuple]:
+    """("error", record) and ("doc", units) in input order (runs in the prefetch thread)."""
+    pending: list[dict] = []
+    docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
+                          on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
+                          carry=tuple(cfg.carry), txt_mode=cfg.txt_mode, max_chars=cfg.max_doc_chars,
+                          stdin_format=cfg.stdin_format)
+    for doc in docs:
+        while pending:
+            yield ("error", pending.pop(0))
+        yield ("doc", units_of(doc, cfg.segment, cfg.min_chars, cfg.max_chars))
+    while pending:
+        yield ("error", pending.pop(0))
 
 
 def run(cfg) -> dict:
@@ -42,50 +56,85 @@ def run(cfg) -> dict:
         import torch
 
         torch.set_num_threads(cfg.num_threads)
-    output = Path(cfg.output)
-    errors_path = output.with_name(output.name + ".errors.jsonl")
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
     labels = classifier.labels
-    columns = (["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"]) + \
-        ["text", "label", "score"] + [f"p_{n}" for n in labels.names]
+    columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
+               + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
+    meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
+    out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
+    cache = ProbaCache(cfg.cache_size)
+    stream = prefetch(events(cfg), depth=256)
+    skip = out.done["documents"]
+    label_counts: Counter = Counter()
+    started, n_docs, n_rows, n_bad = time.time(), 0, 0, 0
 
-    started = time.time()
-    n_docs, n_bad, label_counts = 0, 0, Counter()
-    with RowWriter(output, columns) as writer, errors_path.open("w", encoding="utf-8") as err_fh:
-        def on_error(where: str, reason: str) -> None:
-            nonlocal n_bad
-            n_bad += 1
-            err_fh.write(json.dumps({"where": where, "reason": reason}) + "\n")
+    from tqdm import tqdm
 
-        def counted(docs):
-            nonlocal n_docs
-            for doc in docs:
-                n_docs += 1
-                yield doc
-
-        docs = counted(iter_documents(cfg.input, cfg.text_field, cfg.id_field, on_error=on_error))
-        for chunk in windows(iter_units(docs, cfg.segment), cfg.window):
-            proba = classifier.predict_proba([u["text"] for u in chunk], batch_size=cfg.batch_size)
-            frame = predictions_frame(proba, labels)
-            rows = [{**unit, **pred} for unit, pred in zip(chunk, frame.to_dict("records"))]
-            label_counts.update(frame["label"])
-            writer.write(rows)
-    if n_bad == 0:
-        errors_path.unlink()
+    bar = tqdm(unit="doc", disable=not (cfg.progress and sys.stderr.isatty()), desc="predict")
+    exhausted = False
+    while skip:  # resume: the documents of completed shards were written already
+        kind, _ = next(stream, ("end", None))
+        if kind == "end":
+            raise StanceError("cannot resume: the input has fewer documents than the finished shards",
+                              where=str(cfg.input), fix="resume=false to start over")
+        skip -= kind == "doc"
+    while not exhausted:
+        writer, path = out.open_shard()
+        shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
+        with writer:
+            while shard_docs < cfg.shard_docs:
+                kind, payload = next(stream, ("end", None))
+                if kind == "end":
+                    exhausted = True
+                    break
+                if kind == "error":
+                    shard_errors.append(payload)
+                    continue
+                shard_docs += 1
+                pending.extend(payload)
+                bar.update(1)
+                if len(pending) >= cfg.window:
+                    shard_rows += _classify(classifier, cache, pending, writer, label_counts, cfg.batch_size)
+                    pending = []
+                    bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
+            shard_rows += _classify(classifier, cache, pending, writer, label_counts, cfg.batch_size)
+        if shard_docs or shard_errors:
+            out.commit(path, shard_docs, shard_rows, shard_errors)
+        else:
+            path.unlink(missing_ok=True)
+        n_docs, n_rows, n_bad = n_docs + shard_docs, n_rows + shard_rows, n_bad + len(shard_errors)
+    bar.close()
 
     elapsed = time.time() - started
-    summary = {"input": str(cfg.input), "output": str(output), "model": model_desc,
-               "documents": n_docs, "rows": writer.rows_written, "bad_records": n_bad,
-               "labels": dict(label_counts), "seconds": round(elapsed, 2),
-               "rows_per_s": round(writer.rows_written / elapsed, 1) if elapsed else None}
-    output.with_name(output.name + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"{n_docs} records -> {writer.rows_written} rows in {output} "
-          f"({summary['rows_per_s']} rows/s); model {model_desc}", file=sys.stderr)
-    total = n_docs + n_bad
-    if n_bad:
-        print(f"{n_bad} bad records listed in {errors_path}", file=sys.stderr)
-    if total and n_bad / total > cfg.max_error_rate:
-        raise StanceError(f"{n_bad} of {total} records were bad ({n_bad / total:.1%}), above "
-                          f"max_error_rate={cfg.max_error_rate}", where=str(errors_path),
-                          fix="fix the input or raise max_error_rate")
+    totals = out.done
+    summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
+               "documents": totals["documents"], "rows": totals["rows"],
+               "bad_records": totals["bad_records"], "labels": dict(label_counts),
+               "this_session": {"documents": n_docs, "rows": n_rows, "seconds": round(elapsed, 2),
+                                "documents_per_s": round(n_docs / elapsed, 1) if elapsed else None,
+                                "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
+                                "duplicate_cache_hits": cache.hits}}
+    out.finish(summary)
+    Path(str(out.output) + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{totals['documents']} documents -> {totals['rows']} rows in {cfg.output} "
+          f"({summary['this_session']['sentences_per_s']} sentences/s); model {model_desc}",
+          file=sys.stderr)
+    total = totals["documents"] + totals["bad_records"]
+    if totals["bad_records"]:
+        print(f"{totals['bad_records']} bad records listed in {out.errors_path}", file=sys.stderr)
+    if total and totals["bad_records"] / total > cfg.max_error_rate:
+        raise StanceError(f"{totals['bad_records']} of {total} records were bad "
+                          f"({totals['bad_records'] / total:.1%}), above max_error_rate={cfg.max_error_rate}",
+                          where=str(out.errors_path), fix="fix the input or raise max_error_rate")
     return summary
+
+
+def _classify(classifier, cache, units, writer, label_counts, batch_size) -> int:
+    if not units:
+        return 0
+    proba = cache.predict(classifier, [u["text"] for u in units], batch_size)
+    frame = predictions_frame(proba, classifier.labels)
+    label_counts.update(frame["label"])
+    rows = ({**u, **p} for u, p in zip(units, frame.to_dict("records")))
+    writer.write([{c: row.get(c) for c in writer.columns} for row in rows])
+    return len(units)

@@ -41,7 +41,7 @@ def test_reader_reports_bad_records_and_goes_on(tmp_path):
     f.write_text('{"id": 1, "text": "Good."}\n{bad\n{"id": 3}\n{"text": "No id."}\n')
     errors = []
     docs = list(iter_documents(f, on_error=lambda where, reason: errors.append((where, reason))))
-    assert [(d.doc_id, d.text) for d in docs] == [("1", "Good."), ("in.jsonl:4", "No id.")]
+    assert [(d.doc_id, d.text) for d in docs] == [("1", "Good."), (f"{f}:4".rsplit("/", 1)[-1], "No id.")]
     assert [w for w, _ in errors] == [f"{f}:2", f"{f}:3"]
     assert "malformed JSON" in errors[0][1] and "missing field 'text'" in errors[1][1]
 
@@ -51,3 +51,42 @@ def test_reader_custom_fields_csv(tmp_path):
     f.write_text("doc,body\nd1,Hello there.\n")
     docs = list(iter_documents(f, text_field="body", id_field="doc"))
     assert docs[0].doc_id == "d1" and docs[0].text == "Hello there."
+
+
+@pytest.mark.parametrize("suffix, opener", [
+    ("", open), (".gz", __import__("gzip").open), (".bz2", __import__("bz2").open), (".xz", __import__("lzma").open)])
+def test_reader_decompresses_by_extension(tmp_path, suffix, opener):
+    f = tmp_path / f"in.jsonl{suffix}"
+    with opener(f, "wt", encoding="utf-8") as fh:
+        fh.write('{"id": "a", "text": "One.", "url": "u1"}\n{"id": "b", "text": "Two."}\n')
+    docs = list(iter_documents(f, carry=("url",)))
+    assert [(d.doc_id, d.text, d.extra) for d in docs] == [("a", "One.", {"url": "u1"}),
+                                                           ("b", "Two.", {"url": None})]
+
+
+def test_reader_folders_globs_txt_and_parquet(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "story.txt").write_text("A whole story. In two sentences.")
+    pd.DataFrame({"id": ["p1"], "text": ["From parquet."]}).to_parquet(tmp_path / "p.parquet")
+    (tmp_path / "notes.md").write_text("ignored: unknown type")
+    docs = list(iter_documents(tmp_path))
+    assert [(d.doc_id, d.text) for d in docs] == [("p1", "From parquet."),
+                                                  ("story.txt", "A whole story. In two sentences.")]
+    assert [d.doc_id for d in iter_documents(str(tmp_path / "**" / "*.txt"))] == ["story.txt"]
+    lines = list(iter_documents(tmp_path / "sub" / "story.txt", txt_mode="lines"))
+    assert len(lines) == 1
+
+
+def test_reader_bad_bytes_and_huge_documents(tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_bytes(b'{"text": "ok"}\n{"text": "bad \xff\xfe"}\n' + json.dumps({"text": "x" * 2000}).encode() + b"\n")
+    errors = []
+    docs = list(iter_documents(f, on_error=lambda w, r: errors.append((w, r)), max_chars=1000))
+    assert [d.text for d in docs] == ["ok"]
+    assert "undecodable" in errors[0][1] and errors[0][0].endswith(":2")
+    assert "max_doc_chars" in errors[1][1] and errors[1][0].endswith(":3")
+
+
+def test_no_inputs_found(tmp_path):
+    with pytest.raises(StanceError, match="no input files found"):
+        list(iter_documents(str(tmp_path / "*.jsonl")))

@@ -1,90 +1,187 @@
-"""Stream documents from JSONL/CSV files without loading them whole.
+"""Stream documents from files, globs, folders or stdin, in several formats.
 
-Bad records do not stop the job: they are reported to `on_error(where, reason)`.
+Formats by extension: .jsonl/.ndjson, .csv, .tsv, .parquet, .txt (one document per
+file, or one per line with txt_mode=lines); compression .gz, .bz2, .xz, .zst on top.
+Nothing is read whole: JSONL and text are read line by line, CSV row by row, Parquet
+batch by batch. Bad records do not stop the job: they go to `on_error(where, reason)`.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
+import glob
+import gzip
+import io
 import json
+import lzma
+import sys
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 from stance.errors import StanceError
 
 ErrorFn = Callable[[str, str], None]
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv",
+           ".parquet": "parquet", ".txt": "txt"}
 
 
 class Document(NamedTuple):
     doc_id: str
     text: str
-    where: str  # file:line, for error reports
+    where: str  # file:line (or file:row), for error reports
+    extra: dict  # carried columns (e.g. date, url, source)
 
 
-def iter_documents(path: str | Path, text_field: str = "text", id_field: str = "id",
-                   on_error: ErrorFn | None = None) -> Iterator[Document]:
-    path = Path(path)
-    if not path.is_file():
-        raise StanceError("input file not found", where=str(path), fix="check input=<file>")
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        records = _jsonl(path, on_error)
-    elif suffix in (".csv", ".tsv"):
-        records = _csv(path, "\t" if suffix == ".tsv" else ",")
+def split_suffix(path: Path) -> tuple[str | None, str | None]:
+    """(format, compression) from the file name, e.g. news.jsonl.gz -> ("jsonl", ".gz")."""
+    suffixes = [s.lower() for s in path.suffixes]
+    comp = suffixes.pop() if suffixes and suffixes[-1] in COMPRESSIONS else None
+    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
+    return fmt, comp
+
+
+def expand_inputs(spec: str) -> list[Path | str]:
+    """A file, a glob, a folder (recursive) or '-' (stdin) -> the list of inputs, sorted."""
+    if spec == "-":
+        return ["-"]
+    path = Path(spec)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and split_suffix(p)[0])
     else:
-        raise StanceError(f"unsupported input type {suffix!r}", where=str(path),
-                          fix="use .jsonl or .csv (more formats: see the batch inference issue)")
-    for line_no, rec in records:
-        where = f"{path}:{line_no}"
-        text = rec.get(text_field)
-        if not isinstance(text, str) or not text.strip():
-            reason = (f"missing field {text_field!r}" if text is None
-                      else f"field {text_field!r} is empty or not a string")
-            if on_error is None:
-                raise StanceError(reason, where=where)
-            on_error(where, reason)
-            continue
-        doc_id = rec.get(id_field)
-        yield Document(str(doc_id) if doc_id not in (None, "") else f"{path.name}:{line_no}", text, where)
+        files = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
+    if not files:
+        raise StanceError("no input files found", where=spec,
+                          fix="give a file, a glob ('dump/*.jsonl.gz'), a folder or '-' for stdin; "
+                              f"known types: {', '.join(sorted(FORMATS))} (+ {', '.join(COMPRESSIONS)})")
+    return files
 
 
-def _jsonl(path: Path, on_error: ErrorFn | None) -> Iterator[tuple[int, dict]]:
-    with path.open("r", encoding="utf-8", errors="strict") as fh:
-        line_no = 0
-        while True:
-            line_no += 1
+def open_binary(path: Path | str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    path = Path(path)
+    comp = split_suffix(path)[1]
+    if comp == ".gz":
+        return gzip.open(path, "rb")
+    if comp == ".bz2":
+        return bz2.open(path, "rb")
+    if comp == ".xz":
+        return lzma.open(path, "rb")
+    if comp == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise StanceError("reading .zst needs the zstandard package", where=str(path),
+                              fix="pip install zstandard") from None
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+    return open(path, "rb")
+
+
+def iter_documents(spec: str | Path, text_field: str = "text", id_field: str = "id",
+                   on_error: ErrorFn | None = None, carry: tuple[str, ...] = (),
+                   txt_mode: str = "file", max_chars: int = 1_000_000,
+                   stdin_format: str = "jsonl") -> Iterator[Document]:
+    """Every document of every input, in order, validated; bad ones reported to `on_error`."""
+    report = on_error or _raise
+    for path in expand_inputs(str(spec)):
+        name = "<stdin>" if path == "-" else str(path)
+        fmt = stdin_format if path == "-" else split_suffix(Path(path))[0]
+        if fmt is None:
+            raise StanceError("unsupported input type", where=name,
+                              fix=f"use one of {', '.join(sorted(FORMATS))} (+ {', '.join(COMPRESSIONS)})")
+        records = _RECORDS[fmt](path, name, report, text_field, txt_mode)
+        for where, rec in records:
+            text = rec.get(text_field)
+            if text is None:
+                report(where, f"missing field {text_field!r}")
+                continue
+            if not isinstance(text, str) or not text.strip():
+                report(where, f"field {text_field!r} is empty or not a string")
+                continue
+            if len(text) > max_chars:
+                report(where, f"document has {len(text):,} characters, above max_doc_chars={max_chars:,}")
+                continue
+            doc_id = rec.get(id_field)
+            doc_id = str(doc_id) if doc_id not in (None, "") else where.rsplit("/", 1)[-1]
+            yield Document(doc_id, text, where, {c: rec.get(c) for c in carry})
+
+
+def _raise(where: str, reason: str):
+    raise StanceError(reason, where=where)
+
+
+def _jsonl(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+    with open_binary(path) as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            where = f"{name}:{line_no}"
             try:
-                line = fh.readline()
+                line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                reason = f"undecodable bytes ({exc.reason})"
-                if on_error is None:
-                    raise StanceError(reason, where=f"{path}:{line_no}") from None
-                on_error(f"{path}:{line_no}", reason)
-                return
-            if not line:
-                return
+                report(where, f"undecodable bytes at offset {exc.start} ({exc.reason})")
+                continue
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                reason = f"malformed JSON ({exc.msg} at column {exc.colno})"
-                if on_error is None:
-                    raise StanceError(reason, where=f"{path}:{line_no}") from None
-                on_error(f"{path}:{line_no}", reason)
+                report(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
                 continue
             if not isinstance(rec, dict):
-                (on_error or _raise)(f"{path}:{line_no}", "expected a JSON object")
+                report(where, "expected a JSON object")
                 continue
-            yield line_no, rec
+            yield where, rec
 
 
-def _csv(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
-    with path.open("r", encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        for rec in reader:
-            yield reader.line_num, rec
+def _delimited(delimiter: str):
+    def read(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+        with open_binary(path) as fh:
+            text = io.TextIOWrapper(fh, encoding="utf-8", errors="strict", newline="")
+            reader = csv.DictReader(text, delimiter=delimiter)
+            try:
+                for rec in reader:
+                    yield f"{name}:{reader.line_num}", rec
+            except UnicodeDecodeError as exc:
+                report(f"{name}:{reader.line_num + 1}", f"undecodable bytes ({exc.reason}); "
+                                                         "the rest of this file was skipped")
+            except csv.Error as exc:
+                report(f"{name}:{reader.line_num}", f"malformed CSV ({exc}); the rest of this file was skipped")
+    return read
 
 
-def _raise(where: str, reason: str):
-    raise StanceError(reason, where=where)
+def _parquet(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+    import pyarrow.parquet as pq
+
+    source = open_binary(path) if path != "-" else io.BytesIO(sys.stdin.buffer.read())
+    row = 0
+    for batch in pq.ParquetFile(source).iter_batches(batch_size=1024):
+        for rec in batch.to_pylist():
+            row += 1
+            yield f"{name}:row {row}", rec
+
+
+def _txt(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+    with open_binary(path) as fh:
+        if txt_mode == "lines":
+            for line_no, raw in enumerate(fh, start=1):
+                try:
+                    line = raw.decode("utf-8").strip()
+                except UnicodeDecodeError as exc:
+                    report(f"{name}:{line_no}", f"undecodable bytes ({exc.reason})")
+                    continue
+                if line:
+                    yield f"{name}:{line_no}", {text_field: line}
+            return
+        try:
+            text = fh.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report(name, f"undecodable bytes at offset {exc.start} ({exc.reason})")
+            return
+        yield name, {text_field: text, "id": Path(name).name}
+
+
+_RECORDS = {"jsonl": _jsonl, "csv": _delimited(","), "tsv": _delimited("\t"), "parquet": _parquet,
+            "txt": _txt}
