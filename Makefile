@@ -11,7 +11,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare clean
+.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare export bench clean
 
 install: $(BIN)/.installed
 
@@ -40,6 +40,12 @@ eval-external: install
 
 learning-curve: install
 	$(BIN)/python scripts/learning_curve.py --external $(EXTERNAL) $(ARGS)
+
+export: install
+	$(BIN)/python scripts/export.py model=$(MODEL) $(ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/predict_bench.py --model $(MODEL) $(ARGS)
 
 compare: install
 	$(BIN)/python scripts/compare.py $(ARGS)

@@ -33,3 +33,10 @@ def test_evaluate_writes_artifacts(tmp_path):
     assert all(p.exists() for p in res["artifacts"])
     errors = (tmp_path / "t_misclassified.csv").read_text().splitlines()
     assert len(errors) == 2 and errors[1].startswith("2,y,a,b")
+
+
+def test_macro_f1_averages_over_labels_present_in_the_gold_data():
+    # no gold "c": macro over a and b; the wrong "c" prediction still costs a's recall
+    s = scores([0, 0, 1, 1], [0, 2, 1, 1], LABELS)
+    assert s["f1_a"] == 2 / 3 and s["f1_b"] == 1.0 and s["support_c"] == 0
+    assert abs(s["macro_f1"] - (2 / 3 + 1) / 2) < 1e-9

@@ -73,7 +73,8 @@ class TrainerConfig:
     logging_steps: int = 10
     num_threads: Optional[int] = None  # torch intra-op threads; None = torch's default
     dataloader_workers: int = 0
-    # Resume: a checkpoint folder, or "last" for the newest checkpoint of models/latest.
+    # Resume an interrupted run: its Hydra output folder (outputs/train/<time>), its
+    # checkpoints/ folder, or one checkpoint-N folder. Finished runs delete their checkpoints.
     resume_from: Optional[str] = None
     limit_train_samples: Optional[int] = None  # debug: cut every split to this many rows
 
@@ -154,9 +155,20 @@ class PredictConfig:
     cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)
     shard_docs: int = 10_000  # documents per output shard (the unit of resume)
     resume: bool = False
+    runtime: str = "torch"  # torch | onnx (int8 export) | onnx-fp32; see scripts/export.py
     num_threads: Optional[int] = None
     progress: bool = True  # shown only on a terminal
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
+
+
+@dataclass
+class ExportConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    model_uri: str = "${paths.models_dir}/latest"  # `model=X` on the command line lands here
+    # Labelled or unlabelled JSONL whose texts measure agreement with the torch model.
+    check_file: Optional[str] = "${paths.data_dir}/test.jsonl"
+    check_rows: int = 2000
 
 
 @dataclass
@@ -174,6 +186,7 @@ def register_configs() -> None:
     cs.store(name="evaluate_schema", node=EvaluateConfig)
     cs.store(name="predict_schema", node=PredictConfig)
     cs.store(name="compare_schema", node=CompareConfig)
+    cs.store(name="export_schema", node=ExportConfig)
     cs.store(group="paths", name="paths_schema", node=PathsConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="model", name="transformer_schema", node=TransformerModelConfig)

@@ -20,12 +20,18 @@ from stance.labels import LabelSet
 
 
 def scores(y_true, y_pred, labels: LabelSet) -> dict[str, float]:
-    """Accuracy, macro-F1 and per-label precision/recall/F1/support as a flat dict."""
+    """Accuracy, macro-F1 and per-label precision/recall/F1/support as a flat dict.
+
+    Macro-F1 averages over the labels present in `y_true` (a set without reassurance
+    rows, such as the external one, is not scored on an undefined reassurance F1);
+    predicting an absent label still costs the recall of the true one.
+    """
     ids = list(range(len(labels)))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
+    present = sorted(set(np.asarray(y_true).tolist())) or ids
     out = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=ids, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
     }
     for i, name in enumerate(labels.names):
         out[f"precision_{name}"] = float(p[i])

@@ -1,0 +1,139 @@
+"""Batch-inference benchmark: our predict stage against a plain `transformers.pipeline` loop.
+
+    python benchmarks/predict_bench.py [--model models/latest] [--docs 300] [--threads 2]
+
+On a dump generated from the project's own sentences (documents of 5-40 sentences) it
+reports sentences/s for
+  (a) transformers.pipeline("text-classification", batch_size=32) over the same sentences,
+  (b) scripts/predict.py end to end with runtime=torch,
+  (c) scripts/predict.py end to end with runtime=onnx (int8; exported first if missing),
+the ratios b/a and c/a, the label agreement of (c) with (b), and each run's peak RSS.
+Rates of (b) and (c) count the whole job after model load: reading, sentence splitting,
+inference and writing. Writes benchmarks/results/predict_bench.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_dump(path: Path, n_docs: int, seed: int = 0) -> int:
+    sentences = [json.loads(l)["text"] for s in ("train", "validation", "test")
+                 for l in (ROOT / "data" / f"{s}.jsonl").read_text().splitlines()]
+    rng = random.Random(seed)
+    total = 0
+    with path.open("w") as fh:
+        for i in range(n_docs):
+            k = rng.randint(5, 40)
+            total += k
+            fh.write(json.dumps({"id": f"doc{i}", "text": " ".join(rng.choices(sentences, k=k))}) + "\n")
+    return total
+
+
+def peak_rss_run(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in bytes over the process tree, stdout)."""
+    import tempfile
+
+    started = time.time()
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # no pipe to fill up
+    proc = subprocess.Popen(cmd, env=env, stdout=out_f, stderr=err_f, text=True)
+    ps, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    out_f.seek(0), err_f.seek(0)
+    out, err = out_f.read(), err_f.read()
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
+    return time.time() - started, peak, out
+
+
+BASELINE = r'''
+import json, sys, time, resource
+from transformers import pipeline
+from stance.segment import split_sentences
+model, dump, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+import torch; torch.set_num_threads(threads)
+sents = [s.text for line in open(dump) for s in split_sentences(json.loads(line)["text"])]
+clf = pipeline("text-classification", model=model, batch_size=32, truncation=True, max_length=128, device=-1)
+start = time.time()
+out = clf(sents)
+elapsed = time.time() - start
+print(json.dumps({"sentences": len(sents), "seconds": elapsed}))
+'''
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=str(ROOT / "models" / "latest"))
+    ap.add_argument("--docs", type=int, default=300)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
+    args = ap.parse_args()
+    model = Path(args.model).resolve()
+    args.work.mkdir(parents=True, exist_ok=True)
+    dump = args.work / "dump.jsonl"
+    n_sent = make_dump(dump, args.docs)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    py = sys.executable
+    print(f"dump: {args.docs} documents, ~{n_sent} sentences, {dump.stat().st_size / 1e6:.1f} MB", flush=True)
+
+    if not (model / "onnx" / "model.int8.onnx").is_file():
+        peak_rss_run([py, str(ROOT / "scripts" / "export.py"), f"model={model}", "tracking=none",
+                      f"hydra.run.dir={args.work}/export"], env)
+
+    # the baseline times its classification loop only (sentences are split before the clock starts)
+    _, rss_a, out = peak_rss_run([py, "-c", BASELINE, str(model), str(dump), str(args.threads)], env)
+    res_a = json.loads(out.strip().splitlines()[-1])
+    rate_a = res_a["sentences"] / res_a["seconds"]
+
+    results = {"docs": args.docs, "sentences": res_a["sentences"], "threads": args.threads,
+               "a_pipeline": {"sentences_per_s": round(rate_a, 1), "peak_rss_mb": round(rss_a / 2**20)}}
+    outputs = {}
+    for key, runtime in (("b_torch", "torch"), ("c_onnx_int8", "onnx")):
+        out = args.work / f"{runtime}.jsonl"
+        cmd = [py, str(ROOT / "scripts" / "predict.py"), f"model={model}", f"input={dump}", f"output={out}",
+               f"runtime={runtime}", f"num_threads={args.threads}", "tracking=none", "progress=false",
+               f"hydra.run.dir={args.work}/{runtime}"]
+        wall, rss, _ = peak_rss_run(cmd, env)
+        summary = json.loads(Path(str(out) + ".summary.json").read_text())["this_session"]
+        results[key] = {"sentences_per_s": summary["sentences_per_s"], "wall_s": round(wall, 1),
+                        "peak_rss_mb": round(rss / 2**20)}
+        outputs[key] = [json.loads(l)["label"] for l in out.read_text().splitlines()]
+    results["b_over_a"] = round(results["b_torch"]["sentences_per_s"] / rate_a, 2)
+    results["c_over_a"] = round(results["c_onnx_int8"]["sentences_per_s"] / rate_a, 2)
+    b, c = outputs["b_torch"], outputs["c_onnx_int8"]
+    results["agreement_c_vs_b"] = round(sum(x == y for x, y in zip(b, c)) / len(b), 4)
+    table = "\n".join([
+        "| path | sentences/s | peak RSS MB |", "|---|---|---|",
+        f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | {results['a_pipeline']['peak_rss_mb']} |",
+        f"| (b) predict, runtime=torch | {results['b_torch']['sentences_per_s']} | {results['b_torch']['peak_rss_mb']} |",
+        f"| (c) predict, runtime=onnx (int8) | {results['c_onnx_int8']['sentences_per_s']} | {results['c_onnx_int8']['peak_rss_mb']} |",
+        "", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}, "
+            f"label agreement c vs b = {results['agreement_c_vs_b']:.2%} "
+            f"({results['sentences']} sentences, {args.threads} threads)"])
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "predict_bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "predict_bench.md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

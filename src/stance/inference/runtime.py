@@ -1,0 +1,60 @@
+"""Inference back ends behind one `predict_proba`: torch (the Classifier itself) or ONNX Runtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from stance.errors import StanceError
+from stance.labels import LabelSet
+from stance.models.base import read_manifest
+
+
+class OnnxClassifier:
+    """A saved transformer folder's ONNX export run with ONNX Runtime (same API as a Classifier)."""
+
+    family = "transformer-onnx"
+
+    def __init__(self, folder: Path, filename: str = "model.int8.onnx", num_threads: int | None = None):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        folder = Path(folder)
+        path = folder / "onnx" / filename
+        if not path.is_file():
+            raise StanceError("no ONNX export in the model folder", where=str(path),
+                              fix=f"run: python scripts/export.py model={folder}")
+        meta = read_manifest(folder)
+        self.labels = LabelSet(meta["labels"])
+        self.max_length = meta.get("max_length", 128)
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        opts = ort.SessionOptions()
+        if num_threads:
+            opts.intra_op_num_threads = num_threads
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            idx = order[start:start + batch_size]
+            enc = self.tokenizer([texts[i] for i in idx], truncation=True, max_length=self.max_length,
+                                 padding=True, return_tensors="np")
+            logits = self.session.run(None, {n: enc[n].astype(np.int64) for n in self.inputs})[0]
+            e = np.exp(logits - logits.max(axis=1, keepdims=True))
+            out[idx] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+
+def load_runtime(classifier, runtime: str, num_threads: int | None = None):
+    """The object predict should call: the classifier itself (torch) or its ONNX export."""
+    if runtime == "torch":
+        return classifier
+    if runtime in ("onnx", "onnx-int8", "onnx-fp32"):
+        name = "model.onnx" if runtime == "onnx-fp32" else "model.int8.onnx"
+        return OnnxClassifier(Path(classifier.source_dir), name, num_threads)
+    raise StanceError(f"runtime={runtime!r} is not one of torch, onnx (int8), onnx-fp32")

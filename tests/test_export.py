@@ -1,0 +1,37 @@
+"""ONNX export of a tiny model, and predict with runtime=onnx."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_script
+
+pytestmark = pytest.mark.integration
+
+
+def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained):
+    proc = run_script("train", f"model.pretrained={tiny_pretrained}", "debug=fast", f"data.dir={data_dir}",
+                      "tracking=none", f"paths.models_dir={tmp_path}/models", f"hydra.run.dir={tmp_path}/o")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    folder = (tmp_path / "models" / "latest").resolve()
+    ex = run_script("export", f"model={folder}", f"check_file={data_dir}/test.jsonl", "tracking=none",
+                    f"hydra.run.dir={tmp_path}/e")
+    assert ex.returncode == 0, ex.stderr[-3000:]
+    assert (folder / "onnx" / "model.onnx").is_file() and (folder / "onnx" / "model.int8.onnx").is_file()
+    assert "'fp32_agreement': 1.0" in ex.stdout
+
+    from stance.inference.runtime import OnnxClassifier
+    from stance.models import load
+
+    texts = [json.loads(l)["text"] for l in (data_dir / "train.jsonl").read_text().splitlines()]
+    torch_p = load(folder).predict_proba(texts)
+    onnx_p = OnnxClassifier(folder, "model.onnx").predict_proba(texts)
+    np.testing.assert_allclose(torch_p, onnx_p, atol=1e-4)
+
+    pr = run_script("predict", f"model={folder}", f"input={data_dir}/test.jsonl", "runtime=onnx",
+                    f"output={tmp_path}/p.jsonl", f"hydra.run.dir={tmp_path}/p")
+    assert pr.returncode == 0, pr.stderr[-3000:]
+    assert len(pd.read_json(tmp_path / "p.jsonl", lines=True)) == 5
+    assert "[onnx]" in json.loads((tmp_path / "p.jsonl.summary.json").read_text())["model"]
