@@ -174,27 +174,35 @@ def decide_promotion(f1: float, digest: str, champion: tuple[str, float, str] | 
     return "challenger", f"validation macro-F1 {f1:.4f} does not beat champion v{version} ({best:.4f})"
 
 
-PARENT_ENV = "STANCE_PARENT_RUN_ID"  # set by SweepCallback so each sweep job nests under it
-
-
-@contextlib.contextmanager
-def start_run(cfg, experiment: str, run_name: str | None, tags: Mapping[str, str] | None = None,
-              nested: bool = False) -> Iterator[Run | _NullRun]:
-    """`with start_run(cfg.tracking, "train", "lr=3e-5") as run: ...` (a no-op when disabled)."""
-    if not cfg.enabled:
-        yield _NullRun()
-        return
+def connect(cfg, experiment: str):
+    """Point MLflow at the configured store (failing fast if unreachable) and select
+    `experiment`, creating it if needed; returns the experiment."""
     import mlflow
 
     uri = resolve_uri(cfg)
     check_reachable(uri, cfg.connect_timeout_s)
     mlflow.set_tracking_uri(uri)
-    name = cfg.experiment or experiment
-    if mlflow.get_experiment_by_name(name) is None and uri.startswith("sqlite:///"):
+    if mlflow.get_experiment_by_name(experiment) is None and uri.startswith("sqlite:///"):
         # a local store keeps its artifacts beside its database, not in the current folder
-        root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / name
-        mlflow.create_experiment(name, artifact_location=root.as_uri())
-    mlflow.set_experiment(name)
+        root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / experiment
+        mlflow.create_experiment(experiment, artifact_location=root.as_uri())
+    return mlflow.set_experiment(experiment)
+
+
+PARENT_ENV = "STANCE_PARENT_RUN_ID"  # set by SweepCallback so each sweep job nests under it
+
+
+@contextlib.contextmanager
+def start_run(cfg, experiment: str, run_name: str | None, tags: Mapping[str, str] | None = None,
+              nested: bool = False, active: bool = True) -> Iterator[Run | _NullRun]:
+    """`with start_run(cfg.tracking, "train", "lr=3e-5") as run: ...` (a no-op when disabled,
+    or when `active` is false: the non-zero ranks of a distributed run)."""
+    if not (cfg.enabled and active):
+        yield _NullRun()
+        return
+    import mlflow
+
+    connect(cfg, cfg.experiment or experiment)
     parent = os.environ.get(PARENT_ENV)
     with mlflow.start_run(run_name=run_name, nested=nested or bool(parent), parent_run_id=parent,
                           tags=dict(tags or {}), log_system_metrics=cfg.system_metrics) as active:
@@ -258,14 +266,7 @@ class SweepCallback(Callback):
             return
         import mlflow
 
-        uri = resolve_uri(config.tracking)
-        check_reachable(uri, config.tracking.connect_timeout_s)
-        mlflow.set_tracking_uri(uri)
-        name = config.tracking.experiment or config.hydra.job.config_name
-        if mlflow.get_experiment_by_name(name) is None and uri.startswith("sqlite:///"):
-            root = Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts" / name
-            mlflow.create_experiment(name, artifact_location=root.as_uri())
-        exp = mlflow.get_experiment_by_name(name)
+        exp = connect(config.tracking, config.tracking.experiment or config.hydra.job.config_name)
         overrides = list(config.hydra.overrides.task)
         client = mlflow.MlflowClient()
         sweeper = config.hydra.sweeper.get("_target_", "basic").rsplit(".", 1)[-1]

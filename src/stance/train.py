@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -38,7 +39,9 @@ def run(cfg) -> float:
     tags = {"git_commit": tracking.git_commit(Path(cfg.paths.root)), "data_digest": digest,
             "model_family": cfg.model.family, "stage": "train", **cfg.tags}
 
-    with tracking.start_run(cfg.tracking, config_name, run_name, tags) as mlrun:
+    # Under torchrun/accelerate every process runs this function; only rank 0 tracks and saves.
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    with tracking.start_run(cfg.tracking, config_name, run_name, tags, active=is_main) as mlrun:
         mlrun.log_params(tracking.flatten(resolved))
         for split, path in zip(data, files):
             mlrun.log_input(data[split].select_columns(["text", "label"]).to_pandas(),
@@ -49,6 +52,8 @@ def run(cfg) -> float:
         summary = classifier.fit(data, trainer=cfg.trainer, optim=cfg.optim, seed=cfg.seed,
                                  work_dir=out_dir, on_log=mlrun.log_metrics)
         train_time = time.time() - started
+        if not is_main:
+            return float(summary["best_validation_macro_f1"])
 
         test = data["test"]
         proba = classifier.predict_proba(test["text"], batch_size=cfg.trainer.eval_batch_size)
