@@ -1,4 +1,4 @@
-"""Windows of sentences, a duplicate cache, and a prefetching thread.
+"""A duplicate cache and a prefetching thread for batch inference.
 
 The model already sorts each window by length (padding ~1.0x); this module keeps
 memory bounded and avoids classifying the same boilerplate sentence twice.
@@ -6,7 +6,6 @@ memory bounded and avoids classifying the same boilerplate sentence twice.
 
 from __future__ import annotations
 
-import itertools
 import queue
 import threading
 from collections import OrderedDict
@@ -16,12 +15,6 @@ import numpy as np
 
 T = TypeVar("T")
 _DONE = object()
-
-
-def windows(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of at most `size` items."""
-    while chunk := list(itertools.islice(items, size)):
-        yield chunk
 
 
 def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
