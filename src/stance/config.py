@@ -147,6 +147,7 @@ class PredictConfig:
     txt_mode: str = "file"  # .txt inputs: file = one document per file, lines = one per line
     stdin_format: str = "jsonl"
     segment: bool = True
+    split_workers: int = 1  # processes for sentence splitting (0 = in the prefetch thread)
     min_chars: int = 1  # sentences shorter than this are skipped
     max_chars: int = 2000  # longer sentences are cut to this many characters
     max_doc_chars: int = 1_000_000  # longer documents are bad records

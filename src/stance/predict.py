@@ -15,40 +15,65 @@ from pathlib import Path
 from typing import Iterator
 
 from stance.errors import StanceError
-from stance.inference.batching import ProbaCache, prefetch
+from stance.inference.batching import ProbaCache, map_blocks, prefetch
 from stance.inference.readers import Document, iter_documents
 from stance.inference.shards import ShardedOutput
 from stance.outputs import load_classifier
-from stance.segment import split_sentences
+from stance.segment import split_spans
 from stance.serving import predictions_frame
 
 
-def units_of(doc: Document, segment: bool, min_chars: int = 1, max_chars: int = 2000) -> list[dict]:
-    """The rows to classify for one document: its sentences, or the whole record."""
-    if not segment:
+def units_of(doc: Document, spans: list[tuple[int, int]] | None, min_chars: int = 1,
+             max_chars: int = 2000) -> list[dict]:
+    """The rows to classify for one document: its sentences (given as spans), or the whole record."""
+    if spans is None:
         return [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
     out = []
-    for idx, sent in enumerate(split_sentences(doc.text)):
-        if len(sent.text) < min_chars:
+    for idx, (start, end) in enumerate(spans):
+        if end - start < min_chars:
             continue
         out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                    "start": sent.start, "end": sent.end, "text": sent.text[:max_chars], **doc.extra})
+                    "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
     return out
 
 
-def events(cfg) -> Iterator[tuple]:
-    """("error", record) and ("doc", units) in input order (runs in the prefetch thread)."""
+def _spans_of_block(block: list[tuple]) -> list:
+    """Sentence spans for the documents of a block of events (run in a splitting worker)."""
+    return [split_spans([x.text])[0] if kind == "doc" else None for kind, x in block]
+
+
+def events(cfg, encode=None) -> Iterator[tuple]:
+    """("error", record) and ("doc", units) in input order (runs in the prefetch thread).
+
+    Sentence splitting runs in `split_workers` processes; `encode` (the classifier's
+    tokeniser) attaches token ids to each unit here, off the compute thread."""
     pending: list[dict] = []
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
                           carry=tuple(cfg.carry), txt_mode=cfg.txt_mode, max_chars=cfg.max_doc_chars,
                           stdin_format=cfg.stdin_format)
-    for doc in docs:
+
+    def tagged():
+        for doc in docs:
+            while pending:
+                yield ("error", pending.pop(0))
+            yield ("doc", doc)
         while pending:
             yield ("error", pending.pop(0))
-        yield ("doc", units_of(doc, cfg.segment, cfg.min_chars, cfg.max_chars))
-    while pending:
-        yield ("error", pending.pop(0))
+
+    if cfg.segment:
+        blocks = map_blocks(_spans_of_block, tagged(), cfg.split_workers)
+    else:  # whole records are the units: spans None
+        blocks = map_blocks(lambda block: [None] * len(block), tagged(), workers=0)
+    for block, spans in blocks:
+        units = [units_of(x, sp, cfg.min_chars, cfg.max_chars) if kind == "doc" else None
+                 for (kind, x), sp in zip(block, spans)]
+        if encode is not None:
+            flat = [u for us in units if us for u in us]
+            for u, ids in zip(flat, encode([u["text"] for u in flat]) if flat else []):
+                u["_ids"] = ids
+        for (kind, x), us in zip(block, units):
+            yield ("doc", us) if kind == "doc" else ("error", x)
 
 
 def run(cfg) -> dict:
@@ -68,7 +93,7 @@ def run(cfg) -> dict:
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
     cache = ProbaCache(cfg.cache_size)
-    stream = prefetch(events(cfg), depth=256)
+    stream = prefetch(events(cfg, getattr(classifier, "encode", None)), depth=256)
     skip = out.done["documents"]
     label_counts: Counter = Counter()
     started, n_docs, n_rows, n_bad = time.time(), 0, 0, 0
@@ -137,7 +162,8 @@ def run(cfg) -> dict:
 def _classify(classifier, cache, units, writer, label_counts, batch_size) -> int:
     if not units:
         return 0
-    proba = cache.predict(classifier, [u["text"] for u in units], batch_size)
+    ids = [u["_ids"] for u in units] if "_ids" in units[0] else None
+    proba = cache.predict(classifier, [u["text"] for u in units], batch_size, ids)
     frame = predictions_frame(proba, classifier.labels)
     label_counts.update(frame["label"])
     rows = ({**u, **p} for u, p in zip(units, frame.to_dict("records")))

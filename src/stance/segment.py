@@ -39,3 +39,9 @@ def split_sentences(text: str, language: str = "en") -> list[Sentence]:
         out.append(Sentence(start, end, text[start:end]))
         cursor = end
     return out
+
+
+def split_spans(texts: list[str], language: str = "en") -> list[list[tuple[int, int]]]:
+    """(start, end) of every sentence of every text: the picklable job of a splitting worker."""
+    return [[(s.start, s.end) for s in split_sentences(t, language)] for t in texts]
+

@@ -90,3 +90,44 @@ def test_reader_bad_bytes_and_huge_documents(tmp_path):
 def test_no_inputs_found(tmp_path):
     with pytest.raises(StanceError, match="no input files found"):
         list(iter_documents(str(tmp_path / "*.jsonl")))
+
+
+def _write_warc(path, pages):
+    """A gzipped WARC of HTTP responses: (url, content type, body bytes)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, ctype, body in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                                          http_headers=headers))
+
+
+ARTICLE = ("<html><head><title>Talks</title></head><body><nav>Home | World | Sport</nav><article>"
+           "<h1>Ministers meet in Geneva</h1>"
+           "<p>The foreign ministry said on Tuesday that it would not accept any inspection of the site, "
+           "calling the request a breach of sovereignty and a matter beyond discussion.</p>"
+           "<p>Diplomats in Geneva said a second round of talks was planned for March, although no date "
+           "had been set and both delegations declined to comment on the agenda.</p>"
+           "</article><footer>Copyright 2026 Example News. All rights reserved.</footer></body></html>")
+
+
+def test_reader_warc_extracts_article_text(tmp_path):
+    pytest.importorskip("warcio"), pytest.importorskip("trafilatura")
+    f = tmp_path / "crawl.warc.gz"
+    _write_warc(f, [("https://news.example/a", "text/html; charset=utf-8", ARTICLE.encode()),
+                    ("https://news.example/logo.png", "image/png", b"\x89PNG\r\n"),
+                    ("https://news.example/empty", "text/html", b"<html><body></body></html>")])
+    errors = []
+    docs = list(iter_documents(f, carry=("url", "date"), on_error=lambda w, r: errors.append((w, r))))
+    assert len(docs) == 1  # the image is not a document; the empty page is a bad record
+    doc = docs[0]
+    assert "would not accept any inspection" in doc.text and "second round of talks" in doc.text
+    assert "All rights reserved" not in doc.text and "Home | World" not in doc.text  # boilerplate dropped
+    assert doc.extra["url"] == "https://news.example/a" and doc.extra["date"].startswith("20")
+    assert doc.doc_id.startswith("<urn:uuid:")
+    assert len(errors) == 1 and "news.example/empty" in errors[0][1] and ":offset " in errors[0][0]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import OrderedDict
-from typing import Iterator, TypeVar
+from collections import OrderedDict, deque
+from itertools import islice
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
@@ -37,6 +38,32 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         yield item
 
 
+def map_blocks(fn: Callable[[list], list], items: Iterator[T], workers: int, block: int = 16
+               ) -> Iterator[tuple[list[T], list]]:
+    """(block of items, fn(block)) in input order, fn run in `workers` processes.
+
+    At most 2 x workers blocks are in flight, so memory stays bounded whatever the input
+    size. `fn` must be picklable (a module-level function); workers=0 runs it here."""
+    items = iter(items)
+    if workers <= 0:
+        while chunk := list(islice(items, block)):
+            yield chunk, fn(chunk)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent holds torch threads and the prefetch thread
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        inflight: deque = deque()
+        while True:
+            while len(inflight) < 2 * workers and (chunk := list(islice(items, block))):
+                inflight.append((chunk, pool.submit(fn, chunk)))
+            if not inflight:
+                return
+            chunk, future = inflight.popleft()
+            yield chunk, future.result()
+
+
 class ProbaCache:
     """An LRU map from sentence text to its probabilities (dumps repeat boilerplate)."""
 
@@ -45,7 +72,8 @@ class ProbaCache:
         self._data: OrderedDict[str, np.ndarray] = OrderedDict()
         self.hits = 0
 
-    def predict(self, classifier, texts: list[str], batch_size: int) -> np.ndarray:
+    def predict(self, classifier, texts: list[str], batch_size: int, ids: list | None = None) -> np.ndarray:
+        """Probabilities for `texts`; `ids` (token ids from `classifier.encode`) skip tokenising."""
         out = np.zeros((len(texts), len(classifier.labels)), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         for i, t in enumerate(texts):
@@ -57,7 +85,10 @@ class ProbaCache:
                 missing.setdefault(t, []).append(i)
         if missing:
             unique = list(missing)
-            proba = classifier.predict_proba(unique, batch_size=batch_size)
+            if ids is not None:
+                proba = classifier.predict_encoded([ids[missing[t][0]] for t in unique], batch_size=batch_size)
+            else:
+                proba = classifier.predict_proba(unique, batch_size=batch_size)
             for t, p in zip(unique, proba):
                 out[missing[t]] = p
                 self.hits += len(missing[t]) - 1
@@ -66,3 +97,22 @@ class ProbaCache:
             while len(self._data) > self.max_items:
                 self._data.popitem(last=False)
         return out
+
+
+def token_batches(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int = 0
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(positions, input_ids, attention_mask) batches of texts with similar token counts.
+
+    Sorting by token count (not characters) keeps padding near 1.0x; positions say where
+    each row goes in the caller's order, so order is restored on output."""
+    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        width = int(lengths[idx].max()) if len(idx) else 0
+        input_ids = np.full((len(idx), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        for row, i in enumerate(idx):
+            input_ids[row, :lengths[i]] = ids[i]
+            mask[row, :lengths[i]] = 1
+        yield idx, input_ids, mask

@@ -1,7 +1,8 @@
 """Stream documents from files, globs, folders or stdin, in several formats.
 
 Formats by extension: .jsonl/.ndjson, .csv, .tsv, .parquet, .txt (one document per
-file, or one per line with txt_mode=lines); compression .gz, .bz2, .xz, .zst on top.
+file, or one per line with txt_mode=lines), .warc (HTML responses of a crawl; article
+text extracted with trafilatura, the `warc` extra); compression .gz, .bz2, .xz, .zst on top.
 Nothing is read whole: JSONL and text are read line by line, CSV row by row, Parquet
 batch by batch. Bad records do not stop the job: they go to `on_error(where, reason)`.
 """
@@ -24,7 +25,7 @@ from stance.errors import StanceError
 ErrorFn = Callable[[str, str], None]
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv",
-           ".parquet": "parquet", ".txt": "txt"}
+           ".parquet": "parquet", ".txt": "txt", ".warc": "warc"}
 
 
 class Document(NamedTuple):
@@ -183,5 +184,43 @@ def _txt(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]
         yield name, {text_field: text, "id": Path(name).name}
 
 
+def _warc(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+    """HTML responses of a WARC file -> article text (trafilatura), with url and date.
+
+    Records that are not HTML responses (requests, metadata, images) are not documents
+    and are skipped; an HTML page with no extractable article text is a bad record."""
+    try:
+        import trafilatura
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError:
+        raise StanceError("reading WARC needs warcio and trafilatura", where=name,
+                          fix="pip install 'stance[warc]'") from None
+    import logging
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its misses go to our errors file
+    with open_binary(path) as fh:
+        records = ArchiveIterator(fh)
+        for rec in records:
+            if rec.rec_type != "response" or rec.http_headers is None:
+                continue
+            ctype = (rec.http_headers.get_header("Content-Type") or "").lower()
+            if "html" not in ctype:
+                continue
+            url = rec.rec_headers.get_header("WARC-Target-URI")
+            html = rec.content_stream().read()  # before get_record_offset, which skips to the record's end
+            where = f"{name}:offset {records.get_record_offset()}"
+            try:
+                text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
+                                           favor_precision=True)
+            except Exception as exc:  # a broken page must not stop a crawl-sized job
+                report(where, f"article extraction failed ({type(exc).__name__}: {exc})")
+                continue
+            if not text:
+                report(where, f"no article text extracted from {url}")
+                continue
+            yield where, {text_field: text, "id": rec.rec_headers.get_header("WARC-Record-ID") or where,
+                          "url": url, "date": rec.rec_headers.get_header("WARC-Date")}
+
+
 _RECORDS = {"jsonl": _jsonl, "csv": _delimited(","), "tsv": _delimited("\t"), "parquet": _parquet,
-            "txt": _txt}
+            "txt": _txt, "warc": _warc}

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from stance.errors import StanceError
+from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.models.base import read_manifest
 
@@ -36,18 +37,22 @@ class OnnxClassifier:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        texts = list(texts)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            idx = order[start:start + batch_size]
-            enc = self.tokenizer([texts[i] for i in idx], truncation=True, max_length=self.max_length,
-                                 padding=True, return_tensors="np")
-            logits = self.session.run(None, {n: enc[n].astype(np.int64) for n in self.inputs})[0]
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated, not padded (safe to call from another thread)."""
+        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+
+    def predict_encoded(self, ids: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
+        """Probabilities for already tokenised texts; batches of similar token counts."""
+        out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
+        for idx, input_ids, mask in token_batches(ids, batch_size, self.tokenizer.pad_token_id or 0):
+            feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+            logits = self.session.run(None, {n: feed[n] for n in self.inputs})[0]
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             out[idx] = e / e.sum(axis=1, keepdims=True)
         return out
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self.predict_encoded(self.encode(texts), batch_size)
 
 
 def load_runtime(classifier, runtime: str, num_threads: int | None = None):

@@ -27,6 +27,7 @@ from transformers import (
 from transformers.trainer_utils import get_last_checkpoint
 
 from stance.errors import StanceError
+from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.metrics import scores
 from stance.models.base import LogFn, write_manifest
@@ -199,12 +200,24 @@ class TransformerClassifier:
                               "or the run's output folder")
 
     # -- inference ----------------------------------------------------------------------
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated, not padded (safe to call from another thread)."""
+        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+
     @torch.inference_mode()
+    def predict_encoded(self, ids: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
+        """Probabilities for already tokenised texts; batches of similar token counts."""
+        out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
+        device = next(self.model.parameters()).device
+        for idx, input_ids, mask in token_batches(ids, batch_size, self.tokenizer.pad_token_id or 0):
+            logits = self.model(input_ids=torch.from_numpy(input_ids).to(device),
+                                attention_mask=torch.from_numpy(mask).to(device)).logits.float()
+            out[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
+        return out
+
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        texts = list(texts)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        if not texts:
-            return out
+        return self.predict_encoded(self.encode(texts), batch_size) if len(texts) else \
+            np.zeros((0, len(self.labels)), dtype=np.float32)
         device = next(self.model.parameters()).device
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths share a batch
         for start in range(0, len(texts), batch_size):
