@@ -95,3 +95,31 @@ def test_folder_output_stdin_and_error_rate(tmp_path, tfidf_model):
     ok = subprocess.run(cmd + ["max_error_rate=0.05", "segment=false"], input=data, capture_output=True,
                         text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr[-2000:]
+
+
+def test_ray_engine_gives_the_same_rows_as_local(tmp_path, tfidf_model):
+    pytest.importorskip("ray")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make_dump(inputs / "a.jsonl", 40)
+    with (inputs / "b.jsonl").open("w") as fh:  # a second file, with one bad record
+        fh.write('{"id": "x1", "text": "Officials said the talks were over.", "source": "s9"}\n{"id": "x2"\n')
+    common = [f"model={tfidf_model}", f"input={inputs}", "carry=[source]", "max_error_rate=0.5"]
+    local = run_script("predict", *common, f"output={tmp_path}/local.parquet", f"hydra.run.dir={tmp_path}/l")
+    assert local.returncode == 0, local.stderr[-2000:]
+    ray_run = run_script("predict", *common, "engine=ray", "ray.num_cpus=2", "ray.batch_size=16",
+                         f"output={tmp_path}/ray_out", f"hydra.run.dir={tmp_path}/r", timeout=240)
+    assert ray_run.returncode == 0, ray_run.stderr[-3000:]
+
+    key = ["doc_id", "sent_idx"]
+    a = pd.read_parquet(tmp_path / "local.parquet").sort_values(key).reset_index(drop=True)
+    b = pd.read_parquet(tmp_path / "ray_out").sort_values(key).reset_index(drop=True)
+    assert list(b.columns) == list(a.columns) and len(a) == len(b) > 100
+    pd.testing.assert_frame_equal(a.drop(columns=[c for c in a if c.startswith("p_")] + ["score"]),
+                                  b.drop(columns=[c for c in b if c.startswith("p_")] + ["score"]),
+                                  check_dtype=False)  # Ray writes large_string
+    assert (a.filter(like="p_") - b.filter(like="p_")).abs().to_numpy().max() < 1e-6
+    summary = json.loads((tmp_path / "ray_out.summary.json").read_text())
+    assert summary["engine"] == "ray" and summary["documents"] == 41 and summary["bad_records"] == 1
+    errors = (tmp_path / "ray_out.errors.jsonl").read_text().splitlines()
+    assert len(errors) == 1 and "b.jsonl:2" in errors[0] and "malformed JSON" in errors[0]

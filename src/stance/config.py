@@ -133,6 +133,18 @@ class EvaluateConfig:
 
 
 @dataclass
+class RayConfig:
+    """engine=ray settings (see stance.inference.ray_engine)."""
+    address: Optional[str] = None  # None = start a local Ray; "auto" or "ray://head:10001" = a cluster
+    num_cpus: Optional[int] = None  # local Ray only: CPUs it may use (None = all)
+    num_actors: int = 1  # model replicas (each loads the model once)
+    cpus_per_actor: float = 1
+    gpus_per_actor: float = 0
+    batch_size: int = 512  # sentences per block handed to an actor
+    log_to_driver: bool = False  # worker logs on this terminal
+
+
+@dataclass
 class PredictConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)  # resolves models:/ URIs
@@ -157,6 +169,8 @@ class PredictConfig:
     shard_docs: int = 10_000  # documents per output shard (the unit of resume)
     resume: bool = False
     runtime: str = "torch"  # torch | onnx (int8 export) | onnx-fp32; see scripts/export.py
+    engine: str = "local"  # local | ray (Ray Data: a cluster or several GPUs; writes a Parquet folder)
+    ray: RayConfig = field(default_factory=RayConfig)
     num_threads: Optional[int] = None
     progress: bool = True  # shown only on a terminal
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad

@@ -90,6 +90,12 @@ def run(cfg) -> dict:
     labels = classifier.labels
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
                + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
+    if cfg.engine == "ray":
+        from stance.inference.ray_engine import run_ray
+
+        return _report(cfg, run_ray(cfg, columns, Path(classifier.source_dir), model_desc))
+    if cfg.engine != "local":
+        raise StanceError(f"engine={cfg.engine!r} is not one of local, ray")
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
     cache = ProbaCache(cfg.cache_size)
@@ -145,17 +151,23 @@ def run(cfg) -> dict:
                                 "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
                                 "duplicate_cache_hits": cache.hits}}
     out.finish(summary)
-    Path(str(out.output) + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"{totals['documents']} documents -> {totals['rows']} rows in {cfg.output} "
-          f"({summary['this_session']['sentences_per_s']} sentences/s); model {model_desc}",
+    summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
+    return _report(cfg, summary)
+
+
+def _report(cfg, summary: dict) -> dict:
+    """Write the summary JSON next to the output, print it, fail above max_error_rate."""
+    Path(str(cfg.output) + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{summary['documents']} documents -> {summary['rows']} rows in {cfg.output} "
+          f"({summary['this_session']['sentences_per_s']} sentences/s); model {summary['model']}",
           file=sys.stderr)
-    total = totals["documents"] + totals["bad_records"]
-    if totals["bad_records"]:
-        print(f"{totals['bad_records']} bad records listed in {out.errors_path}", file=sys.stderr)
-    if total and totals["bad_records"] / total > cfg.max_error_rate:
-        raise StanceError(f"{totals['bad_records']} of {total} records were bad "
-                          f"({totals['bad_records'] / total:.1%}), above max_error_rate={cfg.max_error_rate}",
-                          where=str(out.errors_path), fix="fix the input or raise max_error_rate")
+    bad, total = summary["bad_records"], summary["documents"] + summary["bad_records"]
+    if bad:
+        print(f"{bad} bad records listed in {summary['errors_file']}", file=sys.stderr)
+    if total and bad / total > cfg.max_error_rate:
+        raise StanceError(f"{bad} of {total} records were bad ({bad / total:.1%}), "
+                          f"above max_error_rate={cfg.max_error_rate}",
+                          where=str(summary["errors_file"]), fix="fix the input or raise max_error_rate")
     return summary
 
 
