@@ -37,7 +37,8 @@ def run(cfg) -> float:
     run_name = cfg.run_name or overrides or cfg.model.name
     resolved = OmegaConf.to_container(cfg, resolve=True)
     tags = {"git_commit": tracking.git_commit(Path(cfg.paths.root)), "data_digest": digest,
-            "model_family": cfg.model.family, "stage": "train", **cfg.tags}
+            "model_family": cfg.model.family, "stage": "train",
+            "world_size": os.environ.get("WORLD_SIZE", "1"), **cfg.tags}
 
     # Under torchrun/accelerate every process runs this function; only rank 0 tracks and saves.
     is_main = int(os.environ.get("RANK", "0")) == 0

@@ -182,6 +182,7 @@ class TransformerClassifier:
         return {"best_validation_macro_f1": float(hf_trainer.state.best_metric or 0.0),
                 "best_checkpoint": hf_trainer.state.best_model_checkpoint,
                 "epochs": float(hf_trainer.state.epoch or 0.0),
+                "world_size": int(args.world_size),  # processes in the run (torchrun / accelerate)
                 "train_runtime_s": float(result.metrics.get("train_runtime", 0.0))}
 
     @staticmethod
