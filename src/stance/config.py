@@ -184,6 +184,7 @@ class ExportConfig:
     # Labelled or unlabelled JSONL whose texts measure agreement with the torch model.
     check_file: Optional[str] = "${paths.data_dir}/test.jsonl"
     check_rows: int = 2000
+    int8_per_channel: bool = True  # quantisation scales per weight row (closer to fp32) or per tensor
 
 
 @dataclass
