@@ -7,11 +7,13 @@ BIN        := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 ARGS       ?=
+# Test processes (pytest-xdist; the suite is mostly process start-up and waits): 0 = serial
+TEST_WORKERS ?= 2
 PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare export bench clean
+.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare export bench bench-memory clean
 
 install: $(BIN)/.installed
 
@@ -26,7 +28,7 @@ train: install
 	$(BIN)/python scripts/train.py $(ARGS)
 
 test: install
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 check-data: install
 	$(BIN)/python scripts/check_data.py $(ARGS)
@@ -46,6 +48,10 @@ export: install
 
 bench: install
 	$(BIN)/python benchmarks/predict_bench.py --model $(MODEL) $(ARGS)
+
+# Peak RSS of predict on a generated 1 GB dump (about 15 min; 2 GB of disk in benchmarks/work)
+bench-memory: install
+	$(BIN)/python benchmarks/memory_bench.py --model $(MODEL) $(ARGS)
 
 compare: install
 	$(BIN)/python scripts/compare.py $(ARGS)
