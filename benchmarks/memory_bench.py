@@ -32,7 +32,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_dump(path: Path, target_bytes: int, distinct_docs: int = 20_000, seed: int = 0) -> int:
+def make_dump(path: Path, target_bytes: int, distinct_docs: int = 2_000, seed: int = 0) -> int:
     """A dump of `target_bytes` whose documents cycle through `distinct_docs` made-up ones."""
     sentences = [json.loads(l)["text"] for s in ("train", "validation", "test")
                  for l in (ROOT / "data" / f"{s}.jsonl").read_text().splitlines()]
