@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,13 +80,40 @@ def sample_run(cmd: list[str], env: dict, limit_s: float | None, summary: Path |
             "rss_mb_by_minute": {f"{int(t // 60)}": round(r / 2**20) for t, r in samples}}
 
 
+def full_pass(base: list[str], work: Path, env: dict) -> dict:
+    out = work / "mem_full"
+    shutil.rmtree(out, ignore_errors=True)
+    full = sample_run(base + ["segment=false", f"output={out}", f"hydra.run.dir={work}/mem1"], env, None)
+    summary = json.loads(Path(str(out) + ".summary.json").read_text())
+    full.update(documents=summary["documents"], rows=summary["rows"],
+                cache_hits=summary["this_session"]["duplicate_cache_hits"])
+    print("full pass:", json.dumps({k: v for k, v in full.items() if k != "rss_mb_by_minute"}), flush=True)
+    return full
+
+
+def sentence_run(base: list[str], work: Path, env: dict, minutes: float) -> dict:
+    out = work / "mem_sent"
+    shutil.rmtree(out, ignore_errors=True)
+    # small shards so that the manifest shows how far the job got when it is stopped
+    sent = sample_run(base + [f"output={out}", "shard_docs=200", f"hydra.run.dir={work}/mem2"], env, minutes * 60)
+    manifest = out / "_manifest.json"
+    done = json.loads(manifest.read_text()) if manifest.exists() else {}
+    sent.update(documents_done=sum(s["documents"] for s in done.get("shards", [])),
+                rows_done=sum(s["rows"] for s in done.get("shards", [])))
+    print("sentence mode:", json.dumps({k: v for k, v in sent.items() if k != "rss_mb_by_minute"}), flush=True)
+    return sent
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(ROOT / "models" / "latest"))
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--minutes", type=float, default=5.0, help="time limit of the sentence-mode run")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
+    ap.add_argument("--runs", default="full,sentences",
+                    help="which runs to (re)measure; the other keeps its figures from the last results file")
     args = ap.parse_args()
+    runs = set(args.runs.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
     dump = args.work / f"dump_{args.gb:g}gb.jsonl"
     if not dump.is_file() or dump.stat().st_size < args.gb * 1e9:
@@ -97,33 +125,24 @@ def main() -> int:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     base = [sys.executable, str(ROOT / "scripts" / "predict.py"), f"model={Path(args.model).resolve()}",
             f"input={dump}", "tracking=none", "progress=false", "carry=[source]"]
-    results = {"dump_gb": round(size_gb, 2), "documents": n_docs}
-
-    out1 = args.work / "mem_full"
-    full = sample_run(base + ["segment=false", f"output={out1}", f"hydra.run.dir={args.work}/mem1"], env, None)
-    s1 = json.loads(Path(str(out1) + ".summary.json").read_text())
-    full.update(documents=s1["documents"], rows=s1["rows"],
-                cache_hits=s1["this_session"]["duplicate_cache_hits"])
-    results["full_pass_segment_false"] = full
-    print("full pass:", json.dumps({k: v for k, v in full.items() if k != "rss_mb_by_minute"}), flush=True)
-
-    out2 = args.work / "mem_sent"
-    sent = sample_run(base + [f"output={out2}", f"hydra.run.dir={args.work}/mem2"], env, args.minutes * 60)
-    manifest = out2 / "_manifest.json"
-    done = json.loads(manifest.read_text()) if manifest.exists() else {}
-    sent.update(documents_done=sum(s["documents"] for s in done.get("shards", [])),
-                rows_done=sum(s["rows"] for s in done.get("shards", [])))
-    results["sentence_mode_time_limited"] = sent
-    print("sentence mode:", json.dumps({k: v for k, v in sent.items() if k != "rss_mb_by_minute"}), flush=True)
+    out_dir = ROOT / "benchmarks" / "results"
+    previous = out_dir / "memory_bench.json"
+    results = json.loads(previous.read_text()) if previous.is_file() else {}
+    results.update({"dump_gb": round(size_gb, 2), "documents": n_docs})
+    if "full" in runs:
+        results["full_pass_segment_false"] = full_pass(base, args.work, env)
+    if "sentences" in runs:
+        results["sentence_mode_time_limited"] = sentence_run(base, args.work, env, args.minutes)
+    full, sent = results["full_pass_segment_false"], results["sentence_mode_time_limited"]
+    minutes = sent["wall_s"] / 60
 
     table = "\n".join([
         f"Dump: {size_gb:.2f} GB JSONL, {n_docs:,} documents.", "",
         "| run | documents done | wall s | peak RSS MB | peak RSS, 2nd half MB |", "|---|---|---|---|---|",
         f"| full pass, segment=false | {full['documents']:,} | {full['wall_s']} | {full['peak_rss_mb']} | "
         f"{full['peak_rss_second_half_mb']} |",
-        f"| sentences (default), first {args.minutes:g} min | {sent['documents_done']:,} | {sent['wall_s']} | "
+        f"| sentences (default), first {minutes:.0f} min | {sent['documents_done']:,} | {sent['wall_s']} | "
         f"{sent['peak_rss_mb']} | {sent['peak_rss_second_half_mb']} |"])
-    out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "memory_bench.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / "memory_bench.md").write_text(table + "\n")
