@@ -35,3 +35,13 @@ def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained):
     assert pr.returncode == 0, pr.stderr[-3000:]
     assert len(pd.read_json(tmp_path / "p.jsonl", lines=True)) == 5
     assert "[onnx]" in json.loads((tmp_path / "p.jsonl.summary.json").read_text())["model"]
+
+    # precision: bf16 autocast stays close to fp32; fp16 needs a GPU; onnx sets its own precision
+    from stance.errors import StanceError
+    from stance.inference.runtime import load_runtime
+
+    bf16 = load_runtime(load(folder), "torch", precision="bf16")
+    np.testing.assert_allclose(bf16.predict_proba(texts), torch_p, atol=0.05)
+    for runtime, precision in (("torch", "fp16"), ("onnx", "bf16"), ("torch", "int4")):
+        with pytest.raises(StanceError):
+            load_runtime(load(folder), runtime, precision=precision)

@@ -169,6 +169,7 @@ class PredictConfig:
     shard_docs: int = 10_000  # documents per output shard (the unit of resume)
     resume: bool = False
     runtime: str = "torch"  # torch | onnx (int8 export) | onnx-fp32; see scripts/export.py
+    precision: str = "fp32"  # runtime=torch: fp32 | bf16 (autocast; CPUs with AVX512-BF16/AMX, GPUs) | fp16 (GPU)
     engine: str = "local"  # local | ray (Ray Data: a cluster or several GPUs; writes a Parquet folder)
     ray: RayConfig = field(default_factory=RayConfig)
     num_threads: Optional[int] = None

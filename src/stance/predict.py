@@ -82,11 +82,11 @@ def run(cfg) -> dict:
 
         torch.set_num_threads(cfg.num_threads)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
-    if cfg.runtime != "torch":
-        from stance.inference.runtime import load_runtime
+    from stance.inference.runtime import load_runtime
 
-        classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads)
-        model_desc += f" [{cfg.runtime}]"
+    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, cfg.precision)
+    if cfg.runtime != "torch" or cfg.precision != "fp32":
+        model_desc += f" [{cfg.runtime}{'' if cfg.precision == 'fp32' else ' ' + cfg.precision}]"
     labels = classifier.labels
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
                + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])

@@ -78,7 +78,7 @@ class _Predictor:
     """One per actor: loads the model once, classifies blocks of sentence rows."""
 
     def __init__(self, model_dir: str, runtime: str, num_threads: int | None, batch_size: int,
-                 cache_size: int):
+                 cache_size: int, precision: str = "fp32"):
         if num_threads:
             import torch
 
@@ -86,11 +86,10 @@ class _Predictor:
         from stance.inference.batching import ProbaCache
         from stance.outputs import load_classifier
 
-        self.classifier, _ = load_classifier(model_dir)
-        if runtime != "torch":
-            from stance.inference.runtime import load_runtime
+        from stance.inference.runtime import load_runtime
 
-            self.classifier = load_runtime(self.classifier, runtime, num_threads)
+        self.classifier, _ = load_classifier(model_dir)
+        self.classifier = load_runtime(self.classifier, runtime, num_threads, precision)
         self.cache = ProbaCache(cache_size)
         self.batch_size = batch_size
 
@@ -145,7 +144,8 @@ def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str) -> dict:
                         num_cpus=rc.cpus_per_actor, num_gpus=rc.gpus_per_actor or None,
                         fn_constructor_kwargs={"model_dir": str(model_dir), "runtime": cfg.runtime,
                                                "num_threads": cfg.num_threads or max(1, int(rc.cpus_per_actor)),
-                                               "batch_size": cfg.batch_size, "cache_size": cfg.cache_size})
+                                               "batch_size": cfg.batch_size, "cache_size": cfg.cache_size,
+                                               "precision": cfg.precision})
     ds.select_columns(columns).write_parquet(str(tmp_out))
     elapsed = time.time() - started
 

@@ -55,10 +55,26 @@ class OnnxClassifier:
         return self.predict_encoded(self.encode(texts), batch_size)
 
 
-def load_runtime(classifier, runtime: str, num_threads: int | None = None):
-    """The object predict should call: the classifier itself (torch) or its ONNX export."""
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def load_runtime(classifier, runtime: str, num_threads: int | None = None, precision: str = "fp32"):
+    """The object predict should call: the classifier itself (torch) or its ONNX export.
+
+    `precision` (torch only): fp32, or bf16 / fp16 autocast (bf16 pays on CPUs with
+    AVX512-BF16 or AMX and on GPUs; fp16 needs a GPU)."""
+    if precision not in PRECISIONS:
+        raise StanceError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
     if runtime == "torch":
+        if precision != "fp32":
+            if not hasattr(classifier, "set_precision"):
+                raise StanceError(f"precision={precision} is for transformer models, not {classifier.family!r}",
+                                  fix="leave precision=fp32")
+            classifier.set_precision(precision)
         return classifier
+    if precision != "fp32":
+        raise StanceError(f"precision={precision} applies to runtime=torch; runtime={runtime} sets its own",
+                          fix="use runtime=torch precision=bf16, or runtime=onnx (int8) alone")
     if runtime in ("onnx", "onnx-int8", "onnx-fp32"):
         name = "model.onnx" if runtime == "onnx-fp32" else "model.int8.onnx"
         return OnnxClassifier(Path(classifier.source_dir), name, num_threads)

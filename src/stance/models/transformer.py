@@ -205,14 +205,24 @@ class TransformerClassifier:
         """Token ids of each text, truncated, not padded (safe to call from another thread)."""
         return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
 
+    def set_precision(self, precision: str) -> None:
+        """Inference precision: fp32, or bf16 / fp16 autocast (matmuls in half precision,
+        softmax and layer norms in fp32)."""
+        device = next(self.model.parameters()).device
+        if precision == "fp16" and device.type == "cpu":
+            raise StanceError("precision=fp16 needs a GPU", fix="use precision=bf16 on CPUs")
+        self._autocast = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
     @torch.inference_mode()
     def predict_encoded(self, ids: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
         """Probabilities for already tokenised texts; batches of similar token counts."""
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         device = next(self.model.parameters()).device
+        dtype = getattr(self, "_autocast", None)
         for idx, input_ids, mask in token_batches(ids, batch_size, self.tokenizer.pad_token_id or 0):
-            logits = self.model(input_ids=torch.from_numpy(input_ids).to(device),
-                                attention_mask=torch.from_numpy(mask).to(device)).logits.float()
+            with torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+                logits = self.model(input_ids=torch.from_numpy(input_ids).to(device),
+                                    attention_mask=torch.from_numpy(mask).to(device)).logits.float()
             out[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
         return out
 
