@@ -43,9 +43,19 @@ def export_onnx(classifier, out_dir: Path, per_channel: bool = True) -> tuple[Pa
             return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
 
     fp32 = out_dir / "model.onnx"
-    torch.onnx.export(Logits(model), tuple(enc[n] for n in names), str(fp32), dynamo=True,
-                      input_names=names, output_names=["logits"], external_data=False,
-                      dynamic_shapes={n: {0: batch, 1: seq} for n in names})
+    # Trace the eager attention (explicit MatMul/Softmax), not torch's fused SDPA: the same
+    # numbers, but the quantised graph runs about 1.15-1.3x faster on ONNX Runtime's CPU kernels
+    # (measured on MiniLM-L6, benchmarks/predict_bench.py).
+    attn = getattr(model.config, "_attn_implementation", None)
+    if attn and attn != "eager" and hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
+    try:
+        torch.onnx.export(Logits(model), tuple(enc[n] for n in names), str(fp32), dynamo=True,
+                          input_names=names, output_names=["logits"], external_data=False,
+                          dynamic_shapes={n: {0: batch, 1: seq} for n in names})
+    finally:
+        if attn and attn != "eager" and hasattr(model, "set_attn_implementation"):
+            model.set_attn_implementation(attn)
     int8 = out_dir / "model.int8.onnx"
     import logging
 
