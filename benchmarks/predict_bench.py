@@ -7,7 +7,10 @@ reports sentences/s for
   (a) transformers.pipeline("text-classification", batch_size=32) over the same sentences,
   (b) scripts/predict.py end to end with runtime=torch,
   (c) scripts/predict.py end to end with runtime=onnx (int8; exported first if missing),
-the ratios b/a and c/a, the label agreement of (c) with (b), and each run's peak RSS.
+  (d) scripts/predict.py end to end with runtime=torch precision=bf16 (autocast; pays on
+      CPUs with AVX512-BF16 or AMX, slow elsewhere; --no-bf16 skips it),
+the ratios b/a, c/a (and d/a), the label agreement of (c) and (d) with (b), and each run's
+peak RSS.
 Rates of (b) and (c) count the whole job after model load: reading, sentence splitting,
 inference and writing. Writes benchmarks/results/predict_bench.{json,md}.
 """
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -29,15 +33,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_dump(path: Path, n_docs: int, seed: int = 0) -> int:
+    """A JSONL dump of `n_docs` documents of 5-40 corpus sentences each.
+
+    Sentences are drawn without replacement (a sentence repeats only once the whole
+    corpus is used up), so the duplicate cache of (b) and (c) does not flatter them."""
     sentences = [json.loads(l)["text"] for s in ("train", "validation", "test")
                  for l in (ROOT / "data" / f"{s}.jsonl").read_text().splitlines()]
     rng = random.Random(seed)
+    pool: list[str] = []
     total = 0
     with path.open("w") as fh:
         for i in range(n_docs):
             k = rng.randint(5, 40)
+            while len(pool) < k:
+                pool.extend(rng.sample(sentences, len(sentences)))
+            doc, pool = pool[:k], pool[k:]
             total += k
-            fh.write(json.dumps({"id": f"doc{i}", "text": " ".join(rng.choices(sentences, k=k))}) + "\n")
+            fh.write(json.dumps({"id": f"doc{i}", "text": " ".join(doc)}) + "\n")
     return total
 
 
@@ -84,6 +96,8 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
+    ap.add_argument("--repeats", type=int, default=1, help="runs of each path; the median rate is reported")
+    ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="skip the bf16 run (d)")
     args = ap.parse_args()
     model = Path(args.model).resolve()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -98,35 +112,53 @@ def main() -> int:
                       f"hydra.run.dir={args.work}/export"], env)
 
     # the baseline times its classification loop only (sentences are split before the clock starts)
-    _, rss_a, out = peak_rss_run([py, "-c", BASELINE, str(model), str(dump), str(args.threads)], env)
-    res_a = json.loads(out.strip().splitlines()[-1])
-    rate_a = res_a["sentences"] / res_a["seconds"]
+    rates_a, rss_a = [], 0
+    for _ in range(args.repeats):
+        _, rss, out = peak_rss_run([py, "-c", BASELINE, str(model), str(dump), str(args.threads)], env)
+        res_a = json.loads(out.strip().splitlines()[-1])
+        rates_a.append(res_a["sentences"] / res_a["seconds"])
+        rss_a = max(rss_a, rss)
+    rate_a = statistics.median(rates_a)
 
     results = {"docs": args.docs, "sentences": res_a["sentences"], "threads": args.threads,
-               "a_pipeline": {"sentences_per_s": round(rate_a, 1), "peak_rss_mb": round(rss_a / 2**20)}}
+               "repeats": args.repeats, "a_pipeline": {"sentences_per_s": round(rate_a, 1),
+                                                       "runs": [round(r, 1) for r in rates_a],
+                                                       "peak_rss_mb": round(rss_a / 2**20)}}
     outputs = {}
-    for key, runtime in (("b_torch", "torch"), ("c_onnx_int8", "onnx")):
-        out = args.work / f"{runtime}.jsonl"
+    runs = [("b_torch", "torch", "fp32"), ("c_onnx_int8", "onnx", "fp32")]
+    runs += [("d_torch_bf16", "torch", "bf16")] if args.bf16 else []
+    for key, runtime, precision in runs:
+        out = args.work / f"{key}.jsonl"
         cmd = [py, str(ROOT / "scripts" / "predict.py"), f"model={model}", f"input={dump}", f"output={out}",
-               f"runtime={runtime}", f"num_threads={args.threads}", "tracking=none", "progress=false",
-               f"hydra.run.dir={args.work}/{runtime}"]
-        wall, rss, _ = peak_rss_run(cmd, env)
-        summary = json.loads(Path(str(out) + ".summary.json").read_text())["this_session"]
-        results[key] = {"sentences_per_s": summary["sentences_per_s"], "wall_s": round(wall, 1),
-                        "peak_rss_mb": round(rss / 2**20)}
+               f"runtime={runtime}", f"precision={precision}", f"num_threads={args.threads}",
+               "tracking=none", "progress=false", f"hydra.run.dir={args.work}/{key}"]
+        rates, peak = [], 0
+        for _ in range(args.repeats):
+            _, rss, _ = peak_rss_run(cmd, env)
+            rates.append(json.loads(Path(str(out) + ".summary.json").read_text())["this_session"]["sentences_per_s"])
+            peak = max(peak, rss)
+        results[key] = {"sentences_per_s": round(statistics.median(rates), 1), "runs": rates,
+                        "peak_rss_mb": round(peak / 2**20)}
         outputs[key] = [json.loads(l)["label"] for l in out.read_text().splitlines()]
     results["b_over_a"] = round(results["b_torch"]["sentences_per_s"] / rate_a, 2)
     results["c_over_a"] = round(results["c_onnx_int8"]["sentences_per_s"] / rate_a, 2)
-    b, c = outputs["b_torch"], outputs["c_onnx_int8"]
-    results["agreement_c_vs_b"] = round(sum(x == y for x, y in zip(b, c)) / len(b), 4)
+    b = outputs["b_torch"]
+    for key in [k for k in outputs if k != "b_torch"]:
+        results[f"agreement_{key[0]}_vs_b"] = round(sum(x == y for x, y in zip(b, outputs[key])) / len(b), 4)
+    if args.bf16:
+        results["d_over_a"] = round(results["d_torch_bf16"]["sentences_per_s"] / rate_a, 2)
     table = "\n".join([
         "| path | sentences/s | peak RSS MB |", "|---|---|---|",
         f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | {results['a_pipeline']['peak_rss_mb']} |",
         f"| (b) predict, runtime=torch | {results['b_torch']['sentences_per_s']} | {results['b_torch']['peak_rss_mb']} |",
-        f"| (c) predict, runtime=onnx (int8) | {results['c_onnx_int8']['sentences_per_s']} | {results['c_onnx_int8']['peak_rss_mb']} |",
-        "", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}, "
-            f"label agreement c vs b = {results['agreement_c_vs_b']:.2%} "
-            f"({results['sentences']} sentences, {args.threads} threads)"])
+        f"| (c) predict, runtime=onnx (int8) | {results['c_onnx_int8']['sentences_per_s']} | {results['c_onnx_int8']['peak_rss_mb']} |"]
+        + ([f"| (d) predict, runtime=torch precision=bf16 | {results['d_torch_bf16']['sentences_per_s']} | "
+            f"{results['d_torch_bf16']['peak_rss_mb']} |"] if args.bf16 else [])
+        + ["", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}"
+           + (f", d/a = {results['d_over_a']}" if args.bf16 else "")
+           + f"; label agreement with (b): c {results['agreement_c_vs_b']:.2%}"
+           + (f", d {results['agreement_d_vs_b']:.2%}" if args.bf16 else "")
+           + f" ({results['sentences']} sentences, {args.threads} threads, median of {args.repeats} runs)"])
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "predict_bench.json").write_text(json.dumps(results, indent=2) + "\n")
