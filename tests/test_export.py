@@ -27,7 +27,9 @@ def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained):
 
     texts = [json.loads(l)["text"] for l in (data_dir / "train.jsonl").read_text().splitlines()]
     torch_p = load(folder).predict_proba(texts)
-    onnx_p = OnnxClassifier(folder, "model.onnx").predict_proba(texts)
+    onnx_clf = OnnxClassifier(folder, "model.onnx")
+    assert onnx_clf.source_dir == str(folder)  # engine=ray and workers=N reload from it
+    onnx_p = onnx_clf.predict_proba(texts)
     np.testing.assert_allclose(torch_p, onnx_p, atol=1e-4)
 
     pr = run_script("predict", f"model={folder}", f"input={data_dir}/test.jsonl", "runtime=onnx",

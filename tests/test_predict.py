@@ -123,3 +123,21 @@ def test_ray_engine_gives_the_same_rows_as_local(tmp_path, tfidf_model):
     assert summary["engine"] == "ray" and summary["documents"] == 41 and summary["bad_records"] == 1
     errors = (tmp_path / "ray_out.errors.jsonl").read_text().splitlines()
     assert len(errors) == 1 and "b.jsonl:2" in errors[0] and "malformed JSON" in errors[0]
+
+
+def test_worker_processes_give_the_same_rows_as_one_process(tmp_path, tfidf_model):
+    dump = make_dump(tmp_path / "dump.jsonl", 300)
+    with dump.open("a") as fh:  # one bad record among the documents
+        fh.write('{"id": "bad", "text": ""}\n{"id": "doc-last", "text": "Officials said the talks were over."}\n')
+    common = [f"model={tfidf_model}", f"input={dump}", "carry=[source]", "shard_docs=50", "max_error_rate=0.5"]
+    one = run_script("predict", *common, f"output={tmp_path}/one.jsonl", f"hydra.run.dir={tmp_path}/a")
+    assert one.returncode == 0, one.stderr[-2000:]
+    two = run_script("predict", *common, "workers=2", f"output={tmp_path}/two.jsonl", f"hydra.run.dir={tmp_path}/b")
+    assert two.returncode == 0, two.stderr[-2000:]
+    a = pd.read_json(tmp_path / "one.jsonl", lines=True)
+    b = pd.read_json(tmp_path / "two.jsonl", lines=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) > 1000 and a["doc_id"].iloc[-1] == "doc-last"
+    assert (tmp_path / "one.jsonl.errors.jsonl").read_text() == (tmp_path / "two.jsonl.errors.jsonl").read_text()
+    summary = json.loads((tmp_path / "two.jsonl.summary.json").read_text())
+    assert summary["documents"] == 301 and summary["bad_records"] == 1

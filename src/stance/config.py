@@ -172,7 +172,10 @@ class PredictConfig:
     precision: str = "fp32"  # runtime=torch: fp32 | bf16 (autocast; CPUs with AVX512-BF16/AMX, GPUs) | fp16 (GPU)
     engine: str = "local"  # local | ray (Ray Data: a cluster or several GPUs; writes a Parquet folder)
     ray: RayConfig = field(default_factory=RayConfig)
-    num_threads: Optional[int] = None
+    num_threads: Optional[int] = None  # torch / ONNX Runtime threads (per worker when workers > 0)
+    # Model replicas in processes, each splitting, tokenising and classifying its own blocks of
+    # documents with num_threads (default 1) threads; 0 = one model in this process.
+    workers: int = 0
     progress: bool = True  # shown only on a terminal
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
 

@@ -11,11 +11,12 @@ import json
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
 from stance.errors import StanceError
-from stance.inference.batching import ProbaCache, map_blocks, prefetch
+from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
 from stance.inference.readers import Document, iter_documents
 from stance.inference.shards import ShardedOutput
 from stance.outputs import load_classifier
@@ -42,11 +43,46 @@ def _spans_of_block(block: list[tuple]) -> list:
     return [split_spans([x.text])[0] if kind == "doc" else None for kind, x in block]
 
 
-def events(cfg, encode=None) -> Iterator[tuple]:
+_WORKER: dict = {}
+
+
+def _init_worker(model_dir: str, runtime: str, precision: str, threads: int, cache_size: int) -> None:
+    """Load the model once in an inference worker process (`workers=N`)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    from stance.inference.runtime import load_runtime
+    from stance.models import load
+
+    _WORKER["classifier"] = load_runtime(load(model_dir), runtime, threads, precision)
+    _WORKER["cache"] = ProbaCache(cache_size)
+
+
+def _worker_ready(_: int) -> int:
+    import os
+    import time as _time
+
+    _time.sleep(0.2)  # hold the task so that every worker of the pool starts and loads the model
+    return os.getpid()
+
+
+def _classify_docs(block: list[tuple], opts: dict) -> list:
+    """In an inference worker: split, tokenise and classify a block of events; rows per document."""
+    units = [units_of(x, split_spans([x.text])[0] if opts["segment"] else None, opts["min_chars"],
+                      opts["max_chars"]) if kind == "doc" else None for kind, x in block]
+    flat = [u for us in units if us for u in us]
+    rows = iter(_with_proba(_WORKER["classifier"], _WORKER["cache"], flat, opts["batch_size"]))
+    return [[next(rows) for _ in us] if us is not None else None for us in units]
+
+
+def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
     """("error", record) and ("doc", units) in input order (runs in the prefetch thread).
 
-    Sentence splitting runs in `split_workers` processes; `encode` (the classifier's
-    tokeniser) attaches token ids to each unit here, off the compute thread."""
+    The first `skip` documents (finished shards of a resumed job) are passed over before any
+    work. Sentence splitting runs in `split_workers` processes; `encode` (the classifier's
+    tokeniser) attaches token ids to each unit here, off the compute thread. With `pool`
+    (`workers=N`), splitting, tokenising and classifying all run in the pool's processes
+    and the units come back with their probabilities."""
     pending: list[dict] = []
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
@@ -54,13 +90,27 @@ def events(cfg, encode=None) -> Iterator[tuple]:
                           stdin_format=cfg.stdin_format)
 
     def tagged():
+        left = skip
         for doc in docs:
+            if left:  # resume: written already, with the bad records before it
+                pending.clear()
+                left -= 1
+                continue
             while pending:
                 yield ("error", pending.pop(0))
             yield ("doc", doc)
+        if left:
+            raise StanceError("cannot resume: the input has fewer documents than the finished shards",
+                              where=str(cfg.input), fix="resume=false to start over")
         while pending:
             yield ("error", pending.pop(0))
 
+    if pool is not None:
+        opts = {k: cfg[k] for k in ("segment", "min_chars", "max_chars", "batch_size")}
+        for block, rows in map_blocks(partial(_classify_docs, opts=opts), tagged(), cfg.workers, pool=pool):
+            for (kind, x), rs in zip(block, rows):
+                yield ("doc", rs) if kind == "doc" else ("error", x)
+        return
     if cfg.segment:
         blocks = map_blocks(_spans_of_block, tagged(), cfg.split_workers)
     else:  # whole records are the units: spans None
@@ -99,8 +149,16 @@ def run(cfg) -> dict:
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
     cache = ProbaCache(cfg.cache_size)
-    stream = prefetch(events(cfg, getattr(classifier, "encode", None)), depth=256)
-    skip = out.done["documents"]
+    pool = None
+    if cfg.workers > 0:  # model replicas in processes: this process reads and writes
+        pool = process_pool(cfg.workers, _init_worker, (
+            str(classifier.source_dir), cfg.runtime, cfg.precision, cfg.num_threads or 1, cfg.cache_size))
+        list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
+        classifier, classify = None, list  # units come back classified; free this process's copy
+    else:
+        classify = partial(_with_proba, classifier, cache, batch_size=cfg.batch_size)
+    stream = prefetch(events(cfg, getattr(classifier, "encode", None), skip=out.done["documents"], pool=pool),
+                      depth=256)
     label_counts: Counter = Counter()
     started, n_docs, n_rows, n_bad = time.time(), 0, 0, 0
 
@@ -108,12 +166,6 @@ def run(cfg) -> dict:
 
     bar = tqdm(unit="doc", disable=not (cfg.progress and sys.stderr.isatty()), desc="predict")
     exhausted = False
-    while skip:  # resume: the documents of completed shards were written already
-        kind, _ = next(stream, ("end", None))
-        if kind == "end":
-            raise StanceError("cannot resume: the input has fewer documents than the finished shards",
-                              where=str(cfg.input), fix="resume=false to start over")
-        skip -= kind == "doc"
     while not exhausted:
         writer, path = out.open_shard()
         shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
@@ -130,10 +182,10 @@ def run(cfg) -> dict:
                 pending.extend(payload)
                 bar.update(1)
                 if len(pending) >= cfg.window:
-                    shard_rows += _classify(classifier, cache, pending, writer, label_counts, cfg.batch_size)
+                    shard_rows += _write(classify(pending), writer, label_counts)
                     pending = []
                     bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
-            shard_rows += _classify(classifier, cache, pending, writer, label_counts, cfg.batch_size)
+            shard_rows += _write(classify(pending), writer, label_counts)
         if shard_docs or shard_errors:
             out.commit(path, shard_docs, shard_rows, shard_errors)
         else:
@@ -149,7 +201,7 @@ def run(cfg) -> dict:
                "this_session": {"documents": n_docs, "rows": n_rows, "seconds": round(elapsed, 2),
                                 "documents_per_s": round(n_docs / elapsed, 1) if elapsed else None,
                                 "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
-                                "duplicate_cache_hits": cache.hits}}
+                                "duplicate_cache_hits": cache.hits if pool is None else None}}
     out.finish(summary)
     summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
     return _report(cfg, summary)
@@ -171,13 +223,18 @@ def _report(cfg, summary: dict) -> dict:
     return summary
 
 
-def _classify(classifier, cache, units, writer, label_counts, batch_size) -> int:
+def _with_proba(classifier, cache, units: list[dict], batch_size: int) -> list[dict]:
+    """The units with label, score and one probability per label added."""
     if not units:
-        return 0
+        return []
     ids = [u["_ids"] for u in units] if "_ids" in units[0] else None
     proba = cache.predict(classifier, [u["text"] for u in units], batch_size, ids)
     frame = predictions_frame(proba, classifier.labels)
-    label_counts.update(frame["label"])
-    rows = ({**u, **p} for u, p in zip(units, frame.to_dict("records")))
-    writer.write([{c: row.get(c) for c in writer.columns} for row in rows])
-    return len(units)
+    return [{**u, **p} for u, p in zip(units, frame.to_dict("records"))]
+
+
+def _write(rows: list[dict], writer, label_counts: Counter) -> int:
+    if rows:
+        label_counts.update(r["label"] for r in rows)
+        writer.write([{c: r.get(c) for c in writer.columns} for r in rows])
+    return len(rows)

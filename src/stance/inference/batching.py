@@ -38,9 +38,20 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         yield item
 
 
-def map_blocks(fn: Callable[[list], list], items: Iterator[T], workers: int, block: int = 16
-               ) -> Iterator[tuple[list[T], list]]:
-    """(block of items, fn(block)) in input order, fn run in `workers` processes.
+def process_pool(workers: int, initializer: Callable | None = None, initargs: tuple = ()):
+    """A pool of `workers` spawned processes (spawn, not fork: the parent holds torch
+    threads and the prefetch thread), each running `initializer(*initargs)` once."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                               initializer=initializer, initargs=initargs)
+
+
+def map_blocks(fn: Callable[[list], list], items: Iterator[T], workers: int, block: int = 16,
+               pool=None) -> Iterator[tuple[list[T], list]]:
+    """(block of items, fn(block)) in input order, fn run in `workers` processes
+    (`pool`, or a new one from `process_pool`).
 
     At most 2 x workers blocks are in flight, so memory stays bounded whatever the input
     size. `fn` must be picklable (a module-level function); workers=0 runs it here."""
@@ -49,11 +60,7 @@ def map_blocks(fn: Callable[[list], list], items: Iterator[T], workers: int, blo
         while chunk := list(islice(items, block)):
             yield chunk, fn(chunk)
         return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: the parent holds torch threads and the prefetch thread
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+    with pool or process_pool(workers) as pool:
         inflight: deque = deque()
         while True:
             while len(inflight) < 2 * workers and (chunk := list(islice(items, block))):

@@ -23,6 +23,7 @@ class OnnxClassifier:
         from transformers import AutoTokenizer
 
         folder = Path(folder)
+        self.source_dir = str(folder)
         path = folder / "onnx" / filename
         if not path.is_file():
             raise StanceError("no ONNX export in the model folder", where=str(path),
