@@ -4,8 +4,9 @@ and on an external labelled file, beside the TF-IDF baseline.
     python scripts/learning_curve.py --external ../shared/external/plover_gsr_stance.jsonl
         [--fractions 0.25 0.5 1.0] [--out reports/learning_curve] [-- extra train overrides]
 
-Every train and evaluate call is a normal tracked run (experiment `learning-curve`).
-Writes <out>.md and <out>.json.
+Every train and evaluate call is a normal tracked run (experiment `learning-curve`); the
+models go to models/learning-curve/<time>/ with no registry alias, so models/latest and
+the champion are left alone. Writes <out>.md and <out>.json.
 """
 
 import argparse
@@ -28,9 +29,12 @@ def stage(name: str, *overrides: str) -> None:
 
 def point(label: str, fraction: float, external: Path, stamp: str, extra: list[str]) -> dict:
     run_dir = ROOT / "outputs" / "learning_curve" / stamp / label
+    # models of their own folder, no registry alias: models/latest and @champion stay as they were
+    models_dir = ROOT / "models" / "learning-curve" / stamp
     stage("train", f"data.train_fraction={fraction}", f"run_name=lc-{label}",
-          "tracking.experiment=learning-curve", f"hydra.run.dir={run_dir}/train", *extra)
-    model_dir = (ROOT / "models" / "latest").resolve()
+          "tracking.experiment=learning-curve", f"hydra.run.dir={run_dir}/train",
+          f"paths.models_dir={models_dir}", "promote=none", *extra)
+    model_dir = (models_dir / "latest").resolve()
     record = json.loads((model_dir / "metrics.json").read_text())
     stage("evaluate", f"model={model_dir}", f"data={external}", f"run_name=lc-{label}-external",
           "tracking.experiment=learning-curve", f"hydra.run.dir={run_dir}/external")
