@@ -9,8 +9,9 @@ reports sentences/s for
   (c) scripts/predict.py end to end with runtime=onnx (int8; exported first if missing),
   (d) scripts/predict.py end to end with runtime=torch precision=bf16 (autocast; pays on
       CPUs with AVX512-BF16 or AMX, slow elsewhere; --no-bf16 skips it),
-the ratios b/a, c/a (and d/a), the label agreement of (c) and (d) with (b), and each run's
-peak RSS.
+and (b) and (c) again with `workers=N` model processes of 1 thread each (N = --threads;
+--no-workers skips them); the ratios to (a), the label agreement of each with (b), and each
+run's peak RSS.
 Rates of (b) and (c) count the whole job after model load: reading, sentence splitting,
 inference and writing. Writes benchmarks/results/predict_bench.{json,md}.
 """
@@ -98,6 +99,7 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each path; the median rate is reported")
     ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="skip the bf16 run (d)")
+    ap.add_argument("--no-workers", dest="workers", action="store_false", help="skip the workers=N runs")
     args = ap.parse_args()
     model = Path(args.model).resolve()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -125,12 +127,16 @@ def main() -> int:
                                                        "runs": [round(r, 1) for r in rates_a],
                                                        "peak_rss_mb": round(rss_a / 2**20)}}
     outputs = {}
-    runs = [("b_torch", "torch", "fp32"), ("c_onnx_int8", "onnx", "fp32")]
-    runs += [("d_torch_bf16", "torch", "bf16")] if args.bf16 else []
-    for key, runtime, precision in runs:
+    one = [f"num_threads={args.threads}"]
+    many = [f"workers={args.threads}", "num_threads=1"]
+    runs = [("b_torch", "torch", "fp32", one), ("c_onnx_int8", "onnx", "fp32", one)]
+    runs += [("d_torch_bf16", "torch", "bf16", one)] if args.bf16 else []
+    runs += [("b_torch_workers", "torch", "fp32", many), ("c_onnx_int8_workers", "onnx", "fp32", many)
+             ] if args.workers else []
+    for key, runtime, precision, extra in runs:
         out = args.work / f"{key}.jsonl"
         cmd = [py, str(ROOT / "scripts" / "predict.py"), f"model={model}", f"input={dump}", f"output={out}",
-               f"runtime={runtime}", f"precision={precision}", f"num_threads={args.threads}",
+               f"runtime={runtime}", f"precision={precision}", *extra,
                "tracking=none", "progress=false", f"hydra.run.dir={args.work}/{key}"]
         rates, peak = [], 0
         for _ in range(args.repeats):
@@ -143,21 +149,19 @@ def main() -> int:
     results["b_over_a"] = round(results["b_torch"]["sentences_per_s"] / rate_a, 2)
     results["c_over_a"] = round(results["c_onnx_int8"]["sentences_per_s"] / rate_a, 2)
     b = outputs["b_torch"]
-    for key in [k for k in outputs if k != "b_torch"]:
-        results[f"agreement_{key[0]}_vs_b"] = round(sum(x == y for x, y in zip(b, outputs[key])) / len(b), 4)
-    if args.bf16:
-        results["d_over_a"] = round(results["d_torch_bf16"]["sentences_per_s"] / rate_a, 2)
-    table = "\n".join([
-        "| path | sentences/s | peak RSS MB |", "|---|---|---|",
-        f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | {results['a_pipeline']['peak_rss_mb']} |",
-        f"| (b) predict, runtime=torch | {results['b_torch']['sentences_per_s']} | {results['b_torch']['peak_rss_mb']} |",
-        f"| (c) predict, runtime=onnx (int8) | {results['c_onnx_int8']['sentences_per_s']} | {results['c_onnx_int8']['peak_rss_mb']} |"]
-        + ([f"| (d) predict, runtime=torch precision=bf16 | {results['d_torch_bf16']['sentences_per_s']} | "
-            f"{results['d_torch_bf16']['peak_rss_mb']} |"] if args.bf16 else [])
-        + ["", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}"
-           + (f", d/a = {results['d_over_a']}" if args.bf16 else "")
-           + f"; label agreement with (b): c {results['agreement_c_vs_b']:.2%}"
-           + (f", d {results['agreement_d_vs_b']:.2%}" if args.bf16 else "")
+    names = {"b_torch": "(b) predict, runtime=torch", "c_onnx_int8": "(c) predict, runtime=onnx (int8)",
+             "d_torch_bf16": "(d) predict, runtime=torch precision=bf16",
+             "b_torch_workers": f"(b) with workers={args.threads}, 1 thread each",
+             "c_onnx_int8_workers": f"(c) with workers={args.threads}, 1 thread each"}
+    lines = ["| path | sentences/s | / (a) | label agreement with (b) | peak RSS MB |", "|---|---|---|---|---|",
+             f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | 1.0 | | "
+             f"{results['a_pipeline']['peak_rss_mb']} |"]
+    for key in outputs:
+        results[key]["over_a"] = round(results[key]["sentences_per_s"] / rate_a, 2)
+        results[key]["agreement_with_b"] = round(sum(x == y for x, y in zip(b, outputs[key])) / len(b), 4)
+        lines.append(f"| {names[key]} | {results[key]['sentences_per_s']} | {results[key]['over_a']} | "
+                     f"{results[key]['agreement_with_b']:.2%} | {results[key]['peak_rss_mb']} |")
+    table = "\n".join(lines + ["", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}"
            + f" ({results['sentences']} sentences, {args.threads} threads, median of {args.repeats} runs)"])
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
