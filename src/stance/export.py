@@ -47,14 +47,15 @@ def export_onnx(classifier, out_dir: Path, per_channel: bool = True) -> tuple[Pa
     # numbers, but the quantised graph runs about 1.15-1.3x faster on ONNX Runtime's CPU kernels
     # (measured on MiniLM-L6, benchmarks/predict_bench.py).
     attn = getattr(model.config, "_attn_implementation", None)
-    if attn and attn != "eager" and hasattr(model, "set_attn_implementation"):
+    switch = attn not in (None, "eager") and hasattr(model, "set_attn_implementation")
+    if switch:
         model.set_attn_implementation("eager")
     try:
         torch.onnx.export(Logits(model), tuple(enc[n] for n in names), str(fp32), dynamo=True,
                           input_names=names, output_names=["logits"], external_data=False,
                           dynamic_shapes={n: {0: batch, 1: seq} for n in names})
     finally:
-        if attn and attn != "eager" and hasattr(model, "set_attn_implementation"):
+        if switch:
             model.set_attn_implementation(attn)
     int8 = out_dir / "model.int8.onnx"
     import logging

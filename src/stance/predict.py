@@ -43,18 +43,20 @@ def _spans_of_block(block: list[tuple]) -> list:
     return [split_spans([x.text])[0] if kind == "doc" else None for kind, x in block]
 
 
+def _units_of_block(block: list[tuple], spans: list, min_chars: int, max_chars: int) -> list:
+    """Units per event of a block: a list for each document, None for each bad record."""
+    return [units_of(x, sp, min_chars, max_chars) if kind == "doc" else None
+            for (kind, x), sp in zip(block, spans)]
+
+
 _WORKER: dict = {}
 
 
 def _init_worker(model_dir: str, runtime: str, precision: str, threads: int, cache_size: int) -> None:
     """Load the model once in an inference worker process (`workers=N`)."""
-    import torch
+    from stance.inference.runtime import load_replica
 
-    torch.set_num_threads(threads)
-    from stance.inference.runtime import load_runtime
-    from stance.models import load
-
-    _WORKER["classifier"] = load_runtime(load(model_dir), runtime, threads, precision)
+    _WORKER["classifier"] = load_replica(model_dir, runtime, threads, precision)
     _WORKER["cache"] = ProbaCache(cache_size)
 
 
@@ -68,8 +70,8 @@ def _worker_ready(_: int) -> int:
 
 def _classify_docs(block: list[tuple], opts: dict) -> list:
     """In an inference worker: split, tokenise and classify a block of events; rows per document."""
-    units = [units_of(x, split_spans([x.text])[0] if opts["segment"] else None, opts["min_chars"],
-                      opts["max_chars"]) if kind == "doc" else None for kind, x in block]
+    spans = _spans_of_block(block) if opts["segment"] else [None] * len(block)
+    units = _units_of_block(block, spans, opts["min_chars"], opts["max_chars"])
     flat = [u for us in units if us for u in us]
     rows = iter(_with_proba(_WORKER["classifier"], _WORKER["cache"], flat, opts["batch_size"]))
     return [[next(rows) for _ in us] if us is not None else None for us in units]
@@ -116,8 +118,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
     else:  # whole records are the units: spans None
         blocks = map_blocks(lambda block: [None] * len(block), tagged(), workers=0)
     for block, spans in blocks:
-        units = [units_of(x, sp, cfg.min_chars, cfg.max_chars) if kind == "doc" else None
-                 for (kind, x), sp in zip(block, spans)]
+        units = _units_of_block(block, spans, cfg.min_chars, cfg.max_chars)
         if encode is not None:
             flat = [u for us in units if us for u in us]
             for u, ids in zip(flat, encode([u["text"] for u in flat]) if flat else []):
@@ -148,14 +149,14 @@ def run(cfg) -> dict:
         raise StanceError(f"engine={cfg.engine!r} is not one of local, ray")
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
-    cache = ProbaCache(cfg.cache_size)
-    pool = None
+    cache = pool = None
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
             str(classifier.source_dir), cfg.runtime, cfg.precision, cfg.num_threads or 1, cfg.cache_size))
         list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
+        cache = ProbaCache(cfg.cache_size)
         classify = partial(_with_proba, classifier, cache, batch_size=cfg.batch_size)
     stream = prefetch(events(cfg, getattr(classifier, "encode", None), skip=out.done["documents"], pool=pool),
                       depth=256)
@@ -201,7 +202,7 @@ def run(cfg) -> dict:
                "this_session": {"documents": n_docs, "rows": n_rows, "seconds": round(elapsed, 2),
                                 "documents_per_s": round(n_docs / elapsed, 1) if elapsed else None,
                                 "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
-                                "duplicate_cache_hits": cache.hits if pool is None else None}}
+                                "duplicate_cache_hits": cache.hits if cache else None}}
     out.finish(summary)
     summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
     return _report(cfg, summary)

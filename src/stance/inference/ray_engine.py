@@ -79,17 +79,10 @@ class _Predictor:
 
     def __init__(self, model_dir: str, runtime: str, num_threads: int | None, batch_size: int,
                  cache_size: int, precision: str = "fp32"):
-        if num_threads:
-            import torch
-
-            torch.set_num_threads(num_threads)
         from stance.inference.batching import ProbaCache
-        from stance.outputs import load_classifier
+        from stance.inference.runtime import load_replica
 
-        from stance.inference.runtime import load_runtime
-
-        self.classifier, _ = load_classifier(model_dir)
-        self.classifier = load_runtime(self.classifier, runtime, num_threads, precision)
+        self.classifier = load_replica(model_dir, runtime, num_threads, precision)
         self.cache = ProbaCache(cache_size)
         self.batch_size = batch_size
 

@@ -80,3 +80,15 @@ def load_runtime(classifier, runtime: str, num_threads: int | None = None, preci
         name = "model.onnx" if runtime == "onnx-fp32" else "model.int8.onnx"
         return OnnxClassifier(Path(classifier.source_dir), name, num_threads)
     raise StanceError(f"runtime={runtime!r} is not one of torch, onnx (int8), onnx-fp32")
+
+
+def load_replica(model_dir: str, runtime: str, num_threads: int | None, precision: str = "fp32"):
+    """A model replica in a worker process (a Ray actor, a `workers=N` process): torch
+    threads set, the saved folder loaded, the runtime and precision applied."""
+    if num_threads:
+        import torch
+
+        torch.set_num_threads(num_threads)
+    from stance.models import load
+
+    return load_runtime(load(model_dir), runtime, num_threads, precision)
