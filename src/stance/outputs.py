@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -13,20 +13,47 @@ MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
 def safe_name(text: str, limit: int = 80) -> str:
-    """A folder name that is also a safe Hydra override value (no '=', ',', quotes or spaces)."""
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text.replace("=", "-")).strip("_")[:limit] or "run"
+    """A folder name that is also a safe Hydra override value (no '=', ',', quotes or spaces).
+
+    A name cut to `limit` ends in a short hash of the whole text, so two long names that share a
+    prefix (sweep jobs differing only in their last override) stay different.
+    """
+    name = re.sub(r"[^A-Za-z0-9_.+-]+", "_", text.replace("=", "-")).strip("_") or "run"
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    return f"{name[:limit - 9].rstrip('_')}_{digest}"
 
 
-def new_model_dir(models_dir: Path, run_name: str) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path(models_dir) / f"{stamp}_{safe_name(run_name)}"
+def new_model_dir(models_dir: Path, run_name: str) -> tuple[Path, Path]:
+    """Reserve a model folder: returns (temporary folder, already created, final folder).
+
+    The temporary folder is made with exclusive create, so parallel runs (a joblib sweep) that
+    start in the same second with the same name get "-2", "-3", ... instead of sharing a folder.
+    """
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    base = f"{time.strftime('%Y%m%d-%H%M%S')}_{safe_name(run_name)}"
+    for n in range(1, 1000):
+        name = base if n == 1 else f"{base}-{n}"
+        final_dir, tmp_dir = models_dir / name, models_dir / f".tmp-{name}"
+        if final_dir.exists():
+            continue
+        try:
+            tmp_dir.mkdir()
+        except FileExistsError:
+            continue
+        return tmp_dir, final_dir
+    raise StanceError("could not reserve a model folder", where=str(models_dir / base),
+                      fix="remove stale .tmp-* folders from the models folder")
 
 
 def publish(tmp_dir: Path, final_dir: Path) -> Path:
     """Move a completely written folder into place, then point models/latest at it."""
     final_dir = Path(final_dir)
     if final_dir.exists():
-        shutil.rmtree(final_dir)
+        raise StanceError("model folder already exists", where=str(final_dir),
+                          fix="reserve folders with new_model_dir(), which never reuses a name")
     tmp_dir.rename(final_dir)
     latest = final_dir.parent / "latest"
     tmp_link = final_dir.parent / f".latest-{final_dir.name}"

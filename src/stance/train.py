@@ -68,8 +68,7 @@ def run(cfg) -> float:
         mlrun.log_metrics(final_metrics)
 
         # Write the model folder completely under a temporary name, then move it into place.
-        final_dir = new_model_dir(Path(cfg.paths.models_dir), run_name)
-        tmp_dir = final_dir.with_name(f".tmp-{final_dir.name}")
+        tmp_dir, final_dir = new_model_dir(Path(cfg.paths.models_dir), run_name)
         classifier.save(tmp_dir)
         (tmp_dir / "config.yaml").write_text(OmegaConf.to_yaml(resolved))
         record = {"run_name": run_name, "mlflow_run_id": mlrun.run_id, "data_digest": digest,
