@@ -5,13 +5,13 @@
 On a dump generated from the project's own sentences (documents of 5-40 sentences) it
 reports sentences/s for
   (a) transformers.pipeline("text-classification", batch_size=32) over the same sentences,
-  (b) scripts/predict.py end to end with runtime=torch,
+  (b) scripts/predict.py end to end with runtime=torch and its defaults (precision=auto:
+      bf16 autocast on CPUs with AVX512-BF16 or AMX, fp32 elsewhere; the table says which),
+  (b') the same with precision=fp32 (what (b) is on CPUs without native bf16),
   (c) scripts/predict.py end to end with runtime=onnx (int8; exported first if missing),
-  (d) scripts/predict.py end to end with runtime=torch precision=bf16 (autocast; pays on
-      CPUs with AVX512-BF16 or AMX, slow elsewhere; --no-bf16 skips it),
-and (b) and (c) again with `workers=N` model processes of 1 thread each (N = --threads;
---no-workers skips them); the ratios to (a), the label agreement of each with (b), and each
-run's peak RSS.
+and, with --workers, (b) and (c) again with `workers=N` model processes of 1 thread each
+(N = --threads); the ratios to (a), the label agreement of each with fp32 torch (b'), and
+each run's peak RSS.
 Rates of (b) and (c) count the whole job after model load: reading, sentence splitting,
 inference and writing. Writes benchmarks/results/predict_bench.{json,md}.
 """
@@ -98,8 +98,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     ap.add_argument("--repeats", type=int, default=1, help="runs of each path; the median rate is reported")
-    ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="skip the bf16 run (d)")
-    ap.add_argument("--no-workers", dest="workers", action="store_false", help="skip the workers=N runs")
+    ap.add_argument("--workers", action="store_true", help="also run (b) and (c) with workers=N processes")
     args = ap.parse_args()
     model = Path(args.model).resolve()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -129,9 +128,9 @@ def main() -> int:
     outputs = {}
     one = [f"num_threads={args.threads}"]
     many = [f"workers={args.threads}", "num_threads=1"]
-    runs = [("b_torch", "torch", "fp32", one), ("c_onnx_int8", "onnx", "fp32", one)]
-    runs += [("d_torch_bf16", "torch", "bf16", one)] if args.bf16 else []
-    runs += [("b_torch_workers", "torch", "fp32", many), ("c_onnx_int8_workers", "onnx", "fp32", many)
+    runs = [("b_torch", "torch", "auto", one), ("b_torch_fp32", "torch", "fp32", one),
+            ("c_onnx_int8", "onnx", "auto", one)]
+    runs += [("b_torch_workers", "torch", "auto", many), ("c_onnx_int8_workers", "onnx", "auto", many)
              ] if args.workers else []
     for key, runtime, precision, extra in runs:
         out = args.work / f"{key}.jsonl"
@@ -141,19 +140,22 @@ def main() -> int:
         rates, peak = [], 0
         for _ in range(args.repeats):
             _, rss, _ = peak_rss_run(cmd, env)
-            rates.append(json.loads(Path(str(out) + ".summary.json").read_text())["this_session"]["sentences_per_s"])
+            summary = json.loads(Path(str(out) + ".summary.json").read_text())
+            rates.append(summary["this_session"]["sentences_per_s"])
             peak = max(peak, rss)
         results[key] = {"sentences_per_s": round(statistics.median(rates), 1), "runs": rates,
-                        "peak_rss_mb": round(peak / 2**20)}
+                        "peak_rss_mb": round(peak / 2**20), "precision": summary["precision"]}
         outputs[key] = [json.loads(l)["label"] for l in out.read_text().splitlines()]
     results["b_over_a"] = round(results["b_torch"]["sentences_per_s"] / rate_a, 2)
     results["c_over_a"] = round(results["c_onnx_int8"]["sentences_per_s"] / rate_a, 2)
-    b = outputs["b_torch"]
-    names = {"b_torch": "(b) predict, runtime=torch", "c_onnx_int8": "(c) predict, runtime=onnx (int8)",
-             "d_torch_bf16": "(d) predict, runtime=torch precision=bf16",
+    b = outputs["b_torch_fp32"]
+    auto = results["b_torch"]["precision"]
+    names = {"b_torch": f"(b) predict, runtime=torch, defaults (precision=auto: {auto} here)",
+             "b_torch_fp32": "(b') predict, runtime=torch precision=fp32",
+             "c_onnx_int8": "(c) predict, runtime=onnx (int8)",
              "b_torch_workers": f"(b) with workers={args.threads}, 1 thread each",
              "c_onnx_int8_workers": f"(c) with workers={args.threads}, 1 thread each"}
-    lines = ["| path | sentences/s | / (a) | label agreement with (b) | peak RSS MB |", "|---|---|---|---|---|",
+    lines = ["| path | sentences/s | / (a) | label agreement with (b') fp32 | peak RSS MB |", "|---|---|---|---|---|",
              f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | 1.0 | | "
              f"{results['a_pipeline']['peak_rss_mb']} |"]
     for key in outputs:
@@ -161,7 +163,9 @@ def main() -> int:
         results[key]["agreement_with_b"] = round(sum(x == y for x, y in zip(b, outputs[key])) / len(b), 4)
         lines.append(f"| {names[key]} | {results[key]['sentences_per_s']} | {results[key]['over_a']} | "
                      f"{results[key]['agreement_with_b']:.2%} | {results[key]['peak_rss_mb']} |")
-    table = "\n".join(lines + ["", f"b/a = {results['b_over_a']}, c/a = {results['c_over_a']}"
+    results["b_fp32_over_a"] = round(results["b_torch_fp32"]["sentences_per_s"] / rate_a, 2)
+    table = "\n".join(lines + ["", f"b/a = {results['b_over_a']} (b'/a = {results['b_fp32_over_a']}), "
+                                    f"c/a = {results['c_over_a']}"
            + f" ({results['sentences']} sentences, {args.threads} threads, median of {args.repeats} runs)"])
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)

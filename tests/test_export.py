@@ -11,7 +11,7 @@ from conftest import ROOT, run_script
 pytestmark = pytest.mark.integration
 
 
-def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained):
+def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained, monkeypatch):
     proc = run_script("train", f"model.pretrained={tiny_pretrained}", "debug=fast", f"data.dir={data_dir}",
                       "tracking=none", f"paths.models_dir={tmp_path}/models", f"hydra.run.dir={tmp_path}/o")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -47,3 +47,12 @@ def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained):
     for runtime, precision in (("torch", "fp16"), ("onnx", "bf16"), ("torch", "int4")):
         with pytest.raises(StanceError):
             load_runtime(load(folder), runtime, precision=precision)
+
+    # precision=auto: bf16 only for torch on hardware with native bf16
+    import stance.inference.runtime as rt
+
+    for native, expected in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(rt, "native_bf16", lambda device, native=native: native)
+        assert rt.resolve_precision(load(folder), "torch", "auto") == expected
+        assert rt.resolve_precision(load(folder), "onnx", "auto") == "fp32"
+        assert rt.resolve_precision(load(folder), "torch", "fp32") == "fp32"

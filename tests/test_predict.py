@@ -137,6 +137,11 @@ def test_worker_processes_give_the_same_rows_as_one_process(tmp_path, tfidf_mode
     a = pd.read_json(tmp_path / "one.jsonl", lines=True)
     b = pd.read_json(tmp_path / "two.jsonl", lines=True)
     pd.testing.assert_frame_equal(a, b)
+    # splitting in a separate process (split_workers=1) gives the same rows too
+    split = run_script("predict", *common, "split_workers=1", f"output={tmp_path}/split.jsonl",
+                       f"hydra.run.dir={tmp_path}/c")
+    assert split.returncode == 0, split.stderr[-2000:]
+    pd.testing.assert_frame_equal(a, pd.read_json(tmp_path / "split.jsonl", lines=True))
     assert len(a) > 1000 and a["doc_id"].iloc[-1] == "doc-last"
     assert (tmp_path / "one.jsonl.errors.jsonl").read_text() == (tmp_path / "two.jsonl.errors.jsonl").read_text()
     summary = json.loads((tmp_path / "two.jsonl.summary.json").read_text())

@@ -133,11 +133,12 @@ def run(cfg) -> dict:
 
         torch.set_num_threads(cfg.num_threads)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
-    from stance.inference.runtime import load_runtime
+    from stance.inference.runtime import load_runtime, resolve_precision
 
-    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, cfg.precision)
-    if cfg.runtime != "torch" or cfg.precision != "fp32":
-        model_desc += f" [{cfg.runtime}{'' if cfg.precision == 'fp32' else ' ' + cfg.precision}]"
+    precision = resolve_precision(classifier, cfg.runtime, cfg.precision)  # auto -> bf16 or fp32 here
+    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, precision)
+    if cfg.runtime != "torch" or precision != "fp32":
+        model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
                + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
@@ -152,7 +153,7 @@ def run(cfg) -> dict:
     cache = pool = None
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
-            str(classifier.source_dir), cfg.runtime, cfg.precision, cfg.num_threads or 1, cfg.cache_size))
+            str(classifier.source_dir), cfg.runtime, precision, cfg.num_threads or 1, cfg.cache_size))
         list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
@@ -197,6 +198,7 @@ def run(cfg) -> dict:
     elapsed = time.time() - started
     totals = out.done
     summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
+               "runtime": cfg.runtime, "precision": precision,
                "documents": totals["documents"], "rows": totals["rows"],
                "bad_records": totals["bad_records"], "labels": dict(label_counts),
                "this_session": {"documents": n_docs, "rows": n_rows, "seconds": round(elapsed, 2),

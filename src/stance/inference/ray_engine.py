@@ -160,6 +160,7 @@ def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str) -> dict:
     shutil.rmtree(meta_dir, ignore_errors=True)
     rows = sum(label_counts.values())
     summary = {"input": str(cfg.input), "output": str(output), "model": model_desc, "engine": "ray",
+               "runtime": cfg.runtime, "precision": cfg.precision,  # auto: each actor decides on its hardware
                "documents": documents, "rows": rows, "bad_records": len(errors), "labels": dict(label_counts),
                "this_session": {"documents": documents, "rows": rows, "seconds": round(elapsed, 2),
                                 "documents_per_s": round(documents / elapsed, 1) if elapsed else None,

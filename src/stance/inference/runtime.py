@@ -56,21 +56,44 @@ class OnnxClassifier:
         return self.predict_encoded(self.encode(texts), batch_size)
 
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def native_bf16(device: str = "cpu") -> bool:
+    """Whether bf16 matmuls run in hardware: a GPU that supports them, or a CPU with
+    AVX512-BF16 or AMX (elsewhere bf16 autocast is emulated and slower than fp32)."""
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu, private but stable
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def resolve_precision(classifier, runtime: str, precision: str) -> str:
+    """`precision=auto`: bf16 autocast for a torch transformer on hardware with native bf16,
+    fp32 otherwise (ONNX and TF-IDF models set their own)."""
+    if precision not in PRECISIONS:
+        raise StanceError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    if runtime != "torch" or not hasattr(classifier, "set_precision"):
+        return "fp32"
+    device = next(classifier.model.parameters()).device.type
+    return "bf16" if native_bf16(device) else "fp32"
 
 
 def load_runtime(classifier, runtime: str, num_threads: int | None = None, precision: str = "fp32"):
     """The object predict should call: the classifier itself (torch) or its ONNX export.
 
-    `precision` (torch only): fp32, or bf16 / fp16 autocast (bf16 pays on CPUs with
-    AVX512-BF16 or AMX and on GPUs; fp16 needs a GPU)."""
-    if precision not in PRECISIONS:
-        raise StanceError(f"precision={precision!r} is not one of {', '.join(PRECISIONS)}")
+    `precision` (torch only): fp32, bf16 / fp16 autocast (bf16 pays on CPUs with AVX512-BF16
+    or AMX and on GPUs; fp16 needs a GPU), or auto (see `resolve_precision`)."""
+    precision = resolve_precision(classifier, runtime, precision)
     if runtime == "torch":
         if precision != "fp32":
             if not hasattr(classifier, "set_precision"):
                 raise StanceError(f"precision={precision} is for transformer models, not {classifier.family!r}",
-                                  fix="leave precision=fp32")
+                                  fix="leave precision=auto or fp32")
             classifier.set_precision(precision)
         return classifier
     if precision != "fp32":
