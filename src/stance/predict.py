@@ -81,7 +81,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
     """("error", record) and ("doc", units) in input order (runs in the prefetch thread).
 
     The first `skip` documents (finished shards of a resumed job) are passed over before any
-    work. Sentence splitting runs in `split_workers` processes; `encode` (the classifier's
+    work. Sentence splitting runs here, or in `split_workers` processes; `encode` (the classifier's
     tokeniser) attaches token ids to each unit here, off the compute thread. With `pool`
     (`workers=N`), splitting, tokenising and classifying all run in the pool's processes
     and the units come back with their probabilities."""
