@@ -43,7 +43,9 @@ def test_the_fast_path_splits_exactly_like_plain_pysbd():
     sentences = [json.loads(r)["text"] for r in rows]
     rng = random.Random(0)
     docs = [sep.join(rng.sample(sentences, rng.randint(3, 30))) for sep in (" ", "\n", "\n\n") for _ in range(25)]
-    docs += ["2. (C) Embassy met Gen. Ahmed on Jan. 5. 3. (S) He said No. 4 would stay.",
+    long_cable = "".join(f"{i % 12 + 1}. ({'CS'[i % 2]}) {t}\n\n" for i, t in enumerate(sentences[:300]))
+    docs += [long_cable, " ".join(sentences[:400]),  # numbered paragraphs repeat: the list pass
+             "2. (C) Embassy met Gen. Ahmed on Jan. 5. 3. (S) He said No. 4 would stay.",
              "The U.S. and U.K. said so. Mr. Ito, of Tokyo Inc., agreed. Is it? It is. Me. No."]
     for doc in docs:
         assert [(s.start, s.end) for s in split_sentences(doc)] == _pysbd_spans(doc)

@@ -13,7 +13,12 @@ Speed. pysbd 0.3.4 spends most of its time in two places that do not change its 
   line each time. Every rewrite only turns "<abbr>." into "<abbr>∯", so (1) an abbreviation
   with no "<abbr>." in the line can change nothing, and (2) repeating the rewrite for the same
   abbreviation spelling and branch finds nothing new. `_FastAbbreviations` skips exactly those
-  calls. tests/test_segment.py checks the output against plain pysbd on corpus documents.
+  calls.
+- The numbered-list pass rewrites the whole document once per list number found, so the same
+  number ("2." in many paragraphs) is rewritten again and again (quadratic in document length).
+  Each rewrite only turns "<n>." into "<n>♨" (or "<n>)" into "<n>☝)"), so a repeat finds
+  nothing: `_FastListItems` does each number once per scan.
+tests/test_segment.py checks the output against plain pysbd on corpus documents.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ class Sentence(NamedTuple):
 
 
 def _fast_language(lang):
-    """`lang` (a pysbd language class) with an abbreviation replacer that skips no-op rewrites."""
-    base = lang.AbbreviationReplacer
+    """`lang` (a pysbd language class) with abbreviation and list passes that skip no-op rewrites."""
+    from pysbd.lists_item_replacer import ListItemReplacer
+    from pysbd.processor import Processor
+    from pysbd.utils import Text
 
-    class _FastAbbreviations(base):
+    class _FastAbbreviations(lang.AbbreviationReplacer):
         def search_for_abbreviations_in_string(self, text):
             lowered = text.lower()
             present = [a for a in self.lang.Abbreviation.ABBREVIATIONS if a.strip() + "." in lowered]
@@ -53,7 +60,36 @@ def _fast_language(lang):
             self._applied.add(key)
             return super().scan_for_replacements(txt, am, ind, char_array)
 
-    return type(lang.__name__, (lang,), {"AbbreviationReplacer": _FastAbbreviations})
+    class _FastListItems(ListItemReplacer):
+        def scan_lists(self, regex1, regex2, replacement, strip=False):
+            self._applied = set()
+            return super().scan_lists(regex1, regex2, replacement, strip)
+
+        def substitute_found_list_items(self, regex, each, strip, replacement):
+            if each in self._applied:
+                return None
+            self._applied.add(each)
+            return super().substitute_found_list_items(regex, each, strip, replacement)
+
+    class _FastProcessor(Processor):
+        def process(self):
+            """pysbd's `Processor.process`, step for step, with `_FastListItems` for the list pass
+            (pysbd's own Slovak module overrides `process` the same way for its list rules)."""
+            if not self.text:
+                return self.text
+            self.text = _FastListItems(self.text.replace("\n", "\r")).add_line_break()
+            self.replace_abbreviations()
+            self.replace_numbers()
+            self.replace_continuous_punctuation()
+            self.replace_periods_before_numeric_references()
+            self.text = Text(self.text).apply(self.lang.Abbreviation.WithMultiplePeriodsAndEmailRule,
+                                              self.lang.GeoLocationRule, self.lang.FileFormatRule)
+            return self.split_into_segments()
+
+    members = {"AbbreviationReplacer": _FastAbbreviations}
+    if not hasattr(lang, "Processor"):  # languages with their own Processor keep it
+        members["Processor"] = _FastProcessor
+    return type(lang.__name__, (lang,), members)
 
 
 @lru_cache(maxsize=4)
