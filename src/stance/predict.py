@@ -8,6 +8,7 @@ output is written shard by shard so that `resume=true` can pick up an interrupte
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -61,10 +62,7 @@ def _init_worker(model_dir: str, runtime: str, precision: str, threads: int, cac
 
 
 def _worker_ready(_: int) -> int:
-    import os
-    import time as _time
-
-    _time.sleep(0.2)  # hold the task so that every worker of the pool starts and loads the model
+    time.sleep(0.2)  # hold the task so that every worker of the pool starts and loads the model
     return os.getpid()
 
 
