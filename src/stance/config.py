@@ -20,6 +20,8 @@ class PathsConfig:
     root: str = MISSING
     data_dir: str = "${paths.root}/data"
     models_dir: str = "${paths.root}/models"
+    # The team's shared folder beside the checkout (real-text sets: shared/realdev, shared/external)
+    shared_dir: str = "${paths.root}/../shared"
     output_dir: str = "${hydra:runtime.output_dir}"
 
 
@@ -45,6 +47,9 @@ class TransformerModelConfig:
     pretrained: str = MISSING
     max_length: int = 128
     trust_remote_code: bool = False
+    # cls: the checkpoint's own classification head ([CLS] through its pooler);
+    # mean: a linear head on the mean of the token states (how sentence encoders are trained)
+    pooling: str = "cls"
 
 
 @dataclass
@@ -62,7 +67,8 @@ class TfidfModelConfig:
 @dataclass
 class TrainerConfig:
     device: str = "cpu"  # cpu | cuda | auto
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (the last two for GPUs)
+    # auto = bf16 autocast where the CPU (AVX512-BF16/AMX) or GPU does bf16 natively, else fp32
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (GPU)
     max_epochs: int = 5
     max_steps: int = -1  # > 0 overrides max_epochs (debug runs)
     batch_size: int = 32
@@ -70,6 +76,10 @@ class TrainerConfig:
     grad_accum_steps: int = 1
     early_stopping_patience: int = 2
     class_weights: bool = False  # weight the loss by inverse class frequency
+    label_smoothing: float = 0.0  # cross-entropy label smoothing (not with class_weights)
+    # Keep the checkpoint best on this set's macro-F1: validation, or an eval set's name
+    # (every eval set is scored each epoch and logged as eval_<name>_macro_f1)
+    select_on: str = "validation"
     logging_steps: int = 10
     num_threads: Optional[int] = None  # torch intra-op threads; None = torch's default
     dataloader_workers: int = 0
@@ -101,6 +111,24 @@ class TrackingConfig:
 
 
 @dataclass
+class EvalSetConfig:
+    """A labelled file scored at the end of `train` (and by `evaluate`), e.g. real text."""
+    file: str = MISSING
+    text_field: str = "text"
+    label_field: str = "label"
+    group_field: Optional[str] = None  # per-group scores, e.g. `source`
+    secondary_field: Optional[str] = None  # lenient scores: this label counts too
+    required: bool = False  # a missing file is an error (else a note, and the set is skipped)
+
+
+@dataclass
+class CalibrationConfig:
+    # Where the temperature is fitted: an eval set's name (real text: what users run on),
+    # "validation" (our split), or "none". A named set that is missing falls back to validation.
+    fit_on: str = "realdev"
+
+
+@dataclass
 class TrainConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -108,6 +136,8 @@ class TrainConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    eval_sets: dict[str, EvalSetConfig] = field(default_factory=dict)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     seed: int = 42
     run_name: Optional[str] = None  # None -> built from the command-line overrides
     tags: dict[str, str] = field(default_factory=dict)
@@ -127,7 +157,8 @@ class EvaluateConfig:
     # A labelled JSONL/CSV file to evaluate on instead of a split of `data`;
     # `data=<file>` on the command line is routed here.
     data_file: Optional[str] = None
-    split: str = "test"
+    split: Optional[str] = "test"  # null: only the eval sets
+    eval_sets: dict[str, EvalSetConfig] = field(default_factory=dict)
     batch_size: int = 64
     run_name: Optional[str] = None
 

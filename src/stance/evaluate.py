@@ -6,9 +6,10 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from stance import tracking
+from stance import evalsets, tracking
 from stance.data.load import file_digest, load_file, split_paths
-from stance.metrics import evaluate, format_summary
+from stance.errors import StanceError
+from stance.metrics import format_summary
 from stance.outputs import load_classifier, safe_name
 
 
@@ -18,32 +19,56 @@ def run(cfg) -> float:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
     labels = classifier.labels
-    source = Path(cfg.data_file) if cfg.data_file else split_paths(cfg.data)[cfg.split]
-    data = load_file(source, labels, cfg.data.text_field, cfg.data.label_field)
-    data_name = source.stem if cfg.data_file else f"{cfg.data.name}-{cfg.split}"
-    run_name = cfg.run_name or safe_name(f"{Path(str(cfg.model_uri)).name}-on-{data_name}")
-    tags = {"stage": "evaluate", "model": model_desc, "data_digest": file_digest([source]),
+    sets, notes = evalsets.available(cfg.eval_sets)
+    for note in notes:
+        print(note)
+    targets: dict[str, tuple] = {}  # name -> (source file, dataset)
+    if cfg.data_file or cfg.split:
+        source = Path(cfg.data_file) if cfg.data_file else split_paths(cfg.data)[cfg.split]
+        name = source.stem if cfg.data_file else f"{cfg.data.name}-{cfg.split}"
+        targets[name] = (source, load_file(source, labels, cfg.data.text_field, cfg.data.label_field))
+    for name, c in sets.items():
+        targets[name] = (Path(c.file), evalsets.load_set(name, c, labels))
+    if not targets:
+        raise StanceError("nothing to evaluate: split=null and no eval set found",
+                          fix="give split=test, data=<file>, or eval_sets=[realdev] with its file present")
+    first = next(iter(targets))
+    run_name = cfg.run_name or safe_name(f"{Path(str(cfg.model_uri)).name}-on-{'+'.join(targets)}")
+    tags = {"stage": "evaluate", "model": model_desc,
+            "data_digest": file_digest([src for src, _ in targets.values()]),
             "git_commit": tracking.git_commit(Path(cfg.paths.root))}
 
+    results = {}
     with tracking.start_run(cfg.tracking, "evaluate", run_name, tags) as mlrun:
         mlrun.log_params(tracking.flatten(OmegaConf.to_container(cfg, resolve=True)))
-        mlrun.log_input(data.select_columns(["text", "label"]).to_pandas(), source=str(source),
-                        name=data_name, context="evaluation")
-        proba = classifier.predict_proba(data["text"], batch_size=cfg.batch_size)
-        result = evaluate(data["label"], proba, labels, texts=data["text"], ids=data["id"],
-                          tags=data["tags"], out_dir=out_dir / "eval", prefix=safe_name(data_name))
-        metrics = dict(result["metrics"])
-        metrics.update({f"slice_{t}_macro_f1": s["macro_f1"] for t, s in result["slices"].items()})
+        metrics = {"temperature": float(getattr(classifier, "temperature", 1.0) or 1.0)}
+        for name, (source, data) in targets.items():
+            mlrun.log_input(data.select_columns(["text", "label"]).to_pandas(), source=str(source),
+                            name=name, context="evaluation")
+            proba = classifier.predict_proba(data["text"], batch_size=cfg.batch_size)
+            results[name] = evalsets.score(data, proba, labels, out_dir / "eval", prefix=safe_name(name))
+            flat = evalsets.flat_metrics(name, results[name], labels)
+            flat.update({f"{name}_slice_{t}_macro_f1": s["macro_f1"] for t, s in results[name]["slices"].items()})
+            metrics.update(flat)
+            if name == first:  # unprefixed too: what `compare` and older runs read
+                metrics.update(results[name]["metrics"])
+                metrics.update({f"slice_{t}_macro_f1": s["macro_f1"] for t, s in results[name]["slices"].items()})
+            for artifact in results[name]["artifacts"]:
+                mlrun.log_artifact(artifact, "eval")
         mlrun.log_metrics(metrics)
-        for artifact in result["artifacts"]:
-            mlrun.log_artifact(artifact, "eval")
 
     print(f"Model: {model_desc}")
-    print(f"Data: {source} ({len(data)} sentences)")
-    print(format_summary(result["metrics"], labels))
-    if result["slices"]:
-        print("Per-tag slices: " + ", ".join(f"{t} {s['macro_f1']:.3f} (n={s['rows']})"
-                                              for t, s in result["slices"].items()))
-    print(f"Report and confusion matrix in {out_dir / 'eval'}"
+    for name, (source, data) in targets.items():
+        r = results[name]
+        print(f"\n{name}: {source} ({len(data)} sentences)")
+        print(format_summary(r["metrics"], labels))
+        print(f"  ECE {r['metrics']['ece']:.4f}"
+              + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}" if "lenient_macro_f1" in r["metrics"] else ""))
+        if r["groups"]:
+            print("  by group: " + ", ".join(f"{g} {v['macro_f1']:.3f} (n={v['rows']})" for g, v in r["groups"].items()))
+        if r["slices"]:
+            print("  per-tag slices: " + ", ".join(f"{t} {s['macro_f1']:.3f} (n={s['rows']})"
+                                                   for t, s in r["slices"].items()))
+    print(f"\nReports, confusion matrices and reliability diagrams in {out_dir / 'eval'}"
           + (f"; MLflow run {mlrun.run_id}" if mlrun.run_id else ""))
-    return float(result["metrics"]["macro_f1"])
+    return float(results[first]["metrics"]["macro_f1"])

@@ -16,6 +16,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from stance.calibration import expected_calibration_error
 from stance.labels import LabelSet
 
 
@@ -59,6 +60,55 @@ def slice_scores(y_true, y_pred, tags: list[list[str]], labels: LabelSet, min_ro
     return out
 
 
+def lenient_predictions(y_true, y_pred, secondary) -> np.ndarray:
+    """Predictions with a hit on the `secondary` label counted as the primary one."""
+    y_true, y_pred, secondary = np.asarray(y_true), np.asarray(y_pred), np.asarray(secondary)
+    return np.where((secondary >= 0) & (y_pred == secondary), y_true, y_pred)
+
+
+def group_scores(y_true, y_pred, groups, labels: LabelSet) -> dict:
+    """Macro-F1, accuracy and per-label recall within each group (e.g. each `source`)."""
+    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
+    out = {}
+    for g in sorted(set(groups.tolist())):
+        idx = groups == g
+        s = scores(y_true[idx], y_pred[idx], labels)
+        out[str(g)] = {"rows": int(idx.sum()), "accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
+                       **{f"recall_{n}": s[f"recall_{n}"] for n in labels.names}}
+    return out
+
+
+def plot_reliability(proba: np.ndarray, y_true, path: Path, title: str = "", bins: int = 10) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    conf = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == np.asarray(y_true)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    acc = [correct[which == b].mean() if (which == b).any() else np.nan for b in range(bins)]
+    count = [int((which == b).sum()) for b in range(bins)]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    ax.bar(centres, acc, width=1 / bins, edgecolor="black", alpha=0.7, label="accuracy in bin")
+    for x, a, n in zip(centres, acc, count):
+        if n:
+            ax.annotate(str(n), (x, (0 if np.isnan(a) else a) + 0.01), ha="center", fontsize=7)
+    ax.set_xlabel("confidence (top probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper left")
+    ax.set_title(title or "Reliability diagram")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot_confusion(y_true, y_pred, labels: LabelSet, path: Path, title: str = "") -> Path:
     import matplotlib
 
@@ -78,14 +128,24 @@ def plot_confusion(y_true, y_pred, labels: LabelSet, path: Path, title: str = ""
 
 
 def evaluate(y_true, proba: np.ndarray, labels: LabelSet, texts, ids=None, tags=None,
-             out_dir: Path | None = None, prefix: str = "test") -> dict:
-    """Score predictions and, with `out_dir`, write the report, confusion PNG and errors CSV.
+             out_dir: Path | None = None, prefix: str = "test", groups=None,
+             secondary=None) -> dict:
+    """Score predictions and, with `out_dir`, write the report, confusion and reliability
+    PNGs and the errors CSV.
 
-    Returns {"metrics": flat dict, "slices": per-tag dict, "artifacts": [paths]}.
+    `groups` (one string per row, e.g. the `source`) adds per-group scores; `secondary`
+    (a label id per row, -1 for none) adds `lenient_*` scores that accept either label.
+    Returns {"metrics": flat dict, "slices": per-tag dict, "groups": per-group dict,
+    "artifacts": [paths]}.
     """
     y_true = np.asarray(y_true)
     y_pred = proba.argmax(axis=1)
     metrics = scores(y_true, y_pred, labels)
+    metrics["ece"] = expected_calibration_error(proba, y_true)
+    if secondary is not None:
+        lenient = scores(y_true, lenient_predictions(y_true, y_pred, secondary), labels)
+        metrics.update({"lenient_accuracy": lenient["accuracy"], "lenient_macro_f1": lenient["macro_f1"]})
+    by_group = group_scores(y_true, y_pred, groups, labels) if groups is not None else {}
     slices = slice_scores(y_true, y_pred, tags, labels) if tags is not None else {}
     artifacts: list[Path] = []
     if out_dir is not None:
@@ -93,15 +153,25 @@ def evaluate(y_true, proba: np.ndarray, labels: LabelSet, texts, ids=None, tags=
         out_dir.mkdir(parents=True, exist_ok=True)
         report = classification_report(y_true, y_pred, labels=list(range(len(labels))),
                                         target_names=list(labels.names), digits=3, zero_division=0)
+        if by_group:
+            report += "\nPer group (rows, accuracy, macro-F1, recall per label):\n"
+            for g, s in by_group.items():
+                report += (f"  {g:<12} {s['rows']:>5} {s['accuracy']:.3f} {s['macro_f1']:.3f}  "
+                           + " ".join(f"{n[:5]} {s[f'recall_{n}']:.2f}" for n in labels.names) + "\n")
+        report += f"\nExpected calibration error (15 bins): {metrics['ece']:.4f}\n"
+        if "lenient_macro_f1" in metrics:
+            report += f"Lenient macro-F1 (the secondary label also counts): {metrics['lenient_macro_f1']:.4f}\n"
         if slices:
             report += "\nPer-tag slices (rows, accuracy, macro-F1 over labels present):\n"
             for tag, s in slices.items():
                 report += f"  {tag:<12} {s['rows']:>5} {s['accuracy']:.3f} {s['macro_f1']:.3f}\n"
         (out_dir / f"{prefix}_classification_report.txt").write_text(report)
         (out_dir / f"{prefix}_metrics.json").write_text(
-            json.dumps({"metrics": metrics, "slices": slices}, indent=2) + "\n")
+            json.dumps({"metrics": metrics, "slices": slices, "groups": by_group}, indent=2) + "\n")
         plot_confusion(y_true, y_pred, labels, out_dir / f"{prefix}_confusion_matrix.png",
                        title=f"{prefix}: macro-F1 {metrics['macro_f1']:.3f}")
+        plot_reliability(proba, y_true, out_dir / f"{prefix}_reliability.png",
+                         title=f"{prefix}: ECE {metrics['ece']:.3f}")
         errors_path = out_dir / f"{prefix}_misclassified.csv"
         with errors_path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -111,8 +181,9 @@ def evaluate(y_true, proba: np.ndarray, labels: LabelSet, texts, ids=None, tags=
                             labels.to_name(y_pred[i]), f"{proba[i, y_pred[i]]:.4f}",
                             "|".join(tags[i]) if tags is not None else ""])
         artifacts = [out_dir / f"{prefix}_{n}" for n in
-                     ("classification_report.txt", "metrics.json", "confusion_matrix.png", "misclassified.csv")]
-    return {"metrics": metrics, "slices": slices, "artifacts": artifacts}
+                     ("classification_report.txt", "metrics.json", "confusion_matrix.png", "reliability.png",
+                      "misclassified.csv")]
+    return {"metrics": metrics, "slices": slices, "groups": by_group, "artifacts": artifacts}
 
 
 def format_summary(metrics: dict, labels: LabelSet) -> str:

@@ -77,11 +77,20 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
 
 
 def load_file(path: str | Path, labels: LabelSet, text_field: str = "text",
-              label_field: str = "label"):
-    """Load one labelled file as a `datasets.Dataset` with columns text, label (id), id, tags."""
+              label_field: str = "label", group_field: str | None = None,
+              secondary_field: str | None = None):
+    """Load one labelled file as a `datasets.Dataset` with columns text, label (id), id, tags.
+
+    `group_field` adds a string column `group` (e.g. a real-text set's `source`);
+    `secondary_field` adds `secondary`, the id of a second acceptable label or -1.
+    """
     from datasets import ClassLabel, Dataset, Features, List, Value
 
     cols: dict[str, list] = {"text": [], "label": [], "id": [], "tags": []}
+    if group_field:
+        cols["group"] = []
+    if secondary_field:
+        cols["secondary"] = []
     for line_no, rec in read_records(path, text_field):
         where = f"{path}:{line_no}"
         if label_field not in rec:
@@ -94,8 +103,22 @@ def load_file(path: str | Path, labels: LabelSet, text_field: str = "text",
         if isinstance(tags, str):  # CSV: "negation|reported"
             tags = [t for t in tags.replace(";", "|").split("|") if t]
         cols["tags"].append([str(t) for t in tags])
-    features = Features({"text": Value("string"), "label": ClassLabel(names=list(labels.names)),
-                         "id": Value("string"), "tags": List(Value("string"))})
+        if group_field:
+            if rec.get(group_field) in (None, ""):
+                raise StanceError(f"missing field {group_field!r}", where=where,
+                                  fix="every row needs it to be scored by group, or drop the group field")
+            cols["group"].append(str(rec[group_field]))
+        if secondary_field:
+            second = rec.get(secondary_field)
+            cols["secondary"].append(-1 if second in (None, "") else
+                                     labels.to_id(second, where=f"{where} field {secondary_field!r}"))
+    features = {"text": Value("string"), "label": ClassLabel(names=list(labels.names)),
+                "id": Value("string"), "tags": List(Value("string"))}
+    if group_field:
+        features["group"] = Value("string")
+    if secondary_field:
+        features["secondary"] = Value("int64")
+    features = Features(features)
     return Dataset.from_dict(cols, features=features)
 
 

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from stance.errors import StanceError
+from stance.hardware import native_bf16
 from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.models.base import read_manifest
@@ -31,6 +32,7 @@ class OnnxClassifier:
         meta = read_manifest(folder)
         self.labels = LabelSet(meta["labels"])
         self.max_length = meta.get("max_length", 128)
+        self.temperature = float(meta.get("temperature", 1.0))  # calibration (see calibration.py)
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         opts = ort.SessionOptions()
         if num_threads:
@@ -47,7 +49,7 @@ class OnnxClassifier:
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         for idx, input_ids, mask in token_batches(ids, batch_size, self.tokenizer.pad_token_id or 0):
             feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-            logits = self.session.run(None, {n: feed[n] for n in self.inputs})[0]
+            logits = self.session.run(None, {n: feed[n] for n in self.inputs})[0] / self.temperature
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             out[idx] = e / e.sum(axis=1, keepdims=True)
         return out
@@ -57,17 +59,6 @@ class OnnxClassifier:
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-
-
-def native_bf16(device: str = "cpu") -> bool:
-    """Whether bf16 matmuls run in hardware: a GPU that supports them, or a CPU with
-    AVX512-BF16 or AMX (elsewhere bf16 autocast is emulated and slower than fp32)."""
-    import torch
-
-    if device.startswith("cuda"):
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu, private but stable
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
 def resolve_precision(classifier, runtime: str, precision: str) -> str:

@@ -22,9 +22,10 @@ class Classifier(Protocol):
     labels: LabelSet
 
     def fit(self, data, *, trainer, optim, seed: int, work_dir: Path,
-            on_log: Optional[LogFn] = None) -> dict:
-        """Train on data["train"], select on data["validation"]; returns a summary
-        with at least `best_validation_macro_f1`."""
+            on_log: Optional[LogFn] = None, extra_eval: Optional[dict] = None) -> dict:
+        """Train on data["train"], select on data["validation"] (or on an `extra_eval` set
+        where the family supports it); returns a summary with at least
+        `best_validation_macro_f1`."""
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """An (n, len(labels)) array of probabilities, rows in input order."""

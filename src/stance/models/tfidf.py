@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from stance.calibration import apply_temperature
 from stance.labels import LabelSet
 from stance.metrics import scores
 from stance.models.base import LogFn, read_manifest, write_manifest
@@ -21,8 +22,9 @@ PIPELINE_FILE = "pipeline.joblib"
 class TfidfClassifier:
     family = "tfidf"
 
-    def __init__(self, pipeline: Pipeline, labels: LabelSet):
+    def __init__(self, pipeline: Pipeline, labels: LabelSet, temperature: float = 1.0):
         self.pipeline, self.labels = pipeline, labels
+        self.temperature = temperature  # calibration (see stance.calibration)
 
     @classmethod
     def build(cls, cfg, labels: LabelSet, seed: int = 42) -> "TfidfClassifier":
@@ -34,7 +36,7 @@ class TfidfClassifier:
         return cls(pipeline, labels)
 
     def fit(self, data, *, trainer, optim, seed: int, work_dir: Path,
-            on_log: Optional[LogFn] = None) -> dict:
+            on_log: Optional[LogFn] = None, extra_eval: Optional[dict] = None) -> dict:
         if trainer.class_weights:
             self.pipeline.set_params(clf__class_weight="balanced")
         train = data["train"]
@@ -53,15 +55,16 @@ class TfidfClassifier:
         return {"best_validation_macro_f1": val["macro_f1"], "epochs": 1}
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        return self.pipeline.predict_proba(list(texts))
+        return apply_temperature(self.pipeline.predict_proba(list(texts)), self.temperature)
 
     def save(self, path: Path) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         joblib.dump(self.pipeline, path / PIPELINE_FILE)
-        write_manifest(path, self.family, self.labels)
+        write_manifest(path, self.family, self.labels, temperature=self.temperature)
 
     @classmethod
     def load(cls, path: Path) -> "TfidfClassifier":
         meta = read_manifest(path)
-        return cls(joblib.load(Path(path) / PIPELINE_FILE), LabelSet(meta["labels"]))
+        return cls(joblib.load(Path(path) / PIPELINE_FILE), LabelSet(meta["labels"]),
+                   meta.get("temperature", 1.0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -31,6 +32,7 @@ from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.metrics import scores
 from stance.models.base import LogFn, write_manifest
+from stance.models.pooling import MeanPoolClassifier
 
 
 def resolve_pretrained(name: str) -> str:
@@ -89,11 +91,53 @@ class _ForwardLogs(TrainerCallback):
             self.sink(numeric, state.global_step)
 
 
+class _Progress(TrainerCallback):
+    """One line per `every` optimizer steps when no progress bar is shown: step, epoch,
+    loss, samples/s and the time left (logs and CI see progress too)."""
+
+    def __init__(self, every: int = 50):
+        self.every, self.started, self.loss = every, None, None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started, self.first_step = time.time(), state.global_step
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.loss = float(logs["loss"])
+
+    def on_step_end(self, args, state, control, **kwargs):
+        step, total = state.global_step, state.max_steps
+        if args.disable_tqdm and step % self.every == 0 and step > self.first_step:
+            done = step - self.first_step
+            elapsed = time.time() - self.started
+            rate = done * args.train_batch_size * args.gradient_accumulation_steps / elapsed
+            left = (total - step) * elapsed / done
+            print(f"step {step}/{total}  epoch {state.epoch:.2f}  "
+                  + (f"loss {self.loss:.4f}  " if self.loss is not None else "")
+                  + f"{rate:.1f} samples/s  ETA {int(left // 60)}m{int(left % 60):02d}s",
+                  file=sys.stderr, flush=True)
+
+
+def training_precision(precision: str, device: str) -> str:
+    """`trainer.precision=auto`: bf16 autocast where the device does bf16 natively, else fp32."""
+    if precision not in ("auto", "fp32", "bf16", "fp16"):
+        raise StanceError(f"trainer.precision={precision!r} is not one of auto, fp32, bf16, fp16")
+    if precision != "auto":
+        return precision
+    from stance.hardware import native_bf16
+
+    kind = "cuda" if device in ("cuda", "auto") and torch.cuda.is_available() else "cpu"
+    return "bf16" if native_bf16(kind) else "fp32"
+
+
 class TransformerClassifier:
     family = "transformer"
 
-    def __init__(self, model, tokenizer, labels: LabelSet, max_length: int = 128):
+    def __init__(self, model, tokenizer, labels: LabelSet, max_length: int = 128,
+                 temperature: float = 1.0, pooling: str = "cls"):
         self.model, self.tokenizer, self.labels, self.max_length = model, tokenizer, labels, max_length
+        self.pooling = pooling  # cls: the model's own head; mean: MeanPoolClassifier
+        self.temperature = temperature  # calibration: probabilities are softmax(logits / T)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -101,11 +145,13 @@ class TransformerClassifier:
         source = resolve_pretrained(cfg.pretrained)
         set_seed(seed)  # the new head's initialisation depends on it
         tokenizer = _from_pretrained(AutoTokenizer, source, trust_remote_code=cfg.trust_remote_code)
+        if cfg.pooling not in ("cls", "mean"):
+            raise StanceError(f"model.pooling={cfg.pooling!r} is not one of cls, mean")
+        loader = MeanPoolClassifier if cfg.pooling == "mean" else AutoModelForSequenceClassification
         model = _from_pretrained(
-            AutoModelForSequenceClassification, source, num_labels=len(labels),
-            id2label=labels.id2label, label2id=labels.label2id,
-            trust_remote_code=cfg.trust_remote_code)
-        return cls(model, tokenizer, labels, cfg.max_length)
+            loader, source, num_labels=len(labels), id2label=labels.id2label,
+            label2id=labels.label2id, trust_remote_code=cfg.trust_remote_code)
+        return cls(model, tokenizer, labels, cfg.max_length, pooling=cfg.pooling)
 
     @classmethod
     def load(cls, path: Path) -> "TransformerClassifier":
@@ -114,25 +160,43 @@ class TransformerClassifier:
 
         meta = read_manifest(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForSequenceClassification.from_pretrained(path)
+        labels = LabelSet(meta["labels"])
+        pooling = meta.get("pooling", "cls")
+        model = (MeanPoolClassifier.from_pretrained(path, num_labels=len(labels)) if pooling == "mean"
+                 else AutoModelForSequenceClassification.from_pretrained(path))
         model.eval()
-        return cls(model, tokenizer, LabelSet(meta["labels"]), meta.get("max_length", 128))
+        return cls(model, tokenizer, labels, meta.get("max_length", 128),
+                   meta.get("temperature", 1.0), pooling)
 
     def save(self, path: Path) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(path)  # safetensors
         self.tokenizer.save_pretrained(path)
-        write_manifest(path, self.family, self.labels, max_length=self.max_length)
+        write_manifest(path, self.family, self.labels, max_length=self.max_length,
+                       temperature=self.temperature, pooling=self.pooling)
 
     # -- training -----------------------------------------------------------------------
     def fit(self, data, *, trainer, optim, seed: int, work_dir: Path,
-            on_log: Optional[LogFn] = None) -> dict:
+            on_log: Optional[LogFn] = None, extra_eval: Optional[dict] = None) -> dict:
+        """Fine-tune on data["train"]; evaluate each epoch on data["validation"] and on every
+        `extra_eval` set (name -> Dataset), keeping the checkpoint best on `trainer.select_on`."""
         if trainer.num_threads:
             torch.set_num_threads(trainer.num_threads)
-        encoded = data.map(
-            lambda b: self.tokenizer(b["text"], truncation=True, max_length=self.max_length),
-            batched=True, remove_columns=[c for c in data["train"].column_names if c != "label"])
+
+        def encode(ds):
+            return ds.map(lambda b: self.tokenizer(b["text"], truncation=True, max_length=self.max_length),
+                          batched=True, remove_columns=[c for c in ds.column_names if c != "label"])
+
+        encoded = {"train": encode(data["train"]), "validation": encode(data["validation"])}
+        evals = {"validation": encoded["validation"],
+                 **{name: encode(ds) for name, ds in (extra_eval or {}).items()}}
+        select = trainer.select_on
+        if select not in evals:
+            raise StanceError(f"trainer.select_on={select!r} is neither validation nor an eval set here "
+                              f"({', '.join(evals)})", fix="use select_on=validation, or add the set to eval_sets")
+        best_key = "macro_f1" if len(evals) == 1 else f"{select}_macro_f1"
+        precision = training_precision(trainer.precision, trainer.device)
         by_steps = trainer.max_steps > 0
         strategy = "steps" if by_steps else "epoch"
         args = TrainingArguments(
@@ -140,7 +204,8 @@ class TransformerClassifier:
             eval_strategy=strategy, save_strategy=strategy,
             eval_steps=trainer.max_steps if by_steps else None,
             save_steps=trainer.max_steps if by_steps else None,
-            load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
+            load_best_model_at_end=True, metric_for_best_model=best_key, greater_is_better=True,
+            label_smoothing_factor=trainer.label_smoothing,
             save_total_limit=2,
             num_train_epochs=trainer.max_epochs, max_steps=trainer.max_steps,
             per_device_train_batch_size=trainer.batch_size,
@@ -149,7 +214,7 @@ class TransformerClassifier:
             learning_rate=optim.lr, weight_decay=optim.weight_decay,
             warmup_steps=optim.warmup_ratio, lr_scheduler_type=optim.scheduler,
             seed=seed, data_seed=seed,
-            bf16=trainer.precision == "bf16", fp16=trainer.precision == "fp16",
+            bf16=precision == "bf16", fp16=precision == "fp16",
             use_cpu=trainer.device == "cpu",
             # torchrun / accelerate launch on CPUs: gloo (NCCL is for GPUs)
             ddp_backend="gloo" if trainer.device == "cpu" and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
@@ -158,7 +223,7 @@ class TransformerClassifier:
             train_sampling_strategy="group_by_length",
             disable_tqdm=not sys.stderr.isatty(),
         )
-        callbacks: list = [_ForwardLogs(on_log)] if on_log else []
+        callbacks: list = [_Progress()] + ([_ForwardLogs(on_log)] if on_log else [])
         if trainer.early_stopping_patience > 0:
             callbacks.append(EarlyStoppingCallback(early_stopping_patience=trainer.early_stopping_patience))
         weights = None
@@ -173,17 +238,26 @@ class TransformerClassifier:
 
         hf_trainer = _WeightedTrainer(
             model=self.model, args=args, train_dataset=encoded["train"],
-            eval_dataset=encoded["validation"], processing_class=self.tokenizer,
+            eval_dataset=evals if len(evals) > 1 else evals["validation"], processing_class=self.tokenizer,
             data_collator=DataCollatorWithPadding(self.tokenizer),
             compute_metrics=compute_metrics, callbacks=callbacks, class_weights=weights)
         result = hf_trainer.train(resume_from_checkpoint=self._checkpoint(trainer.resume_from, work_dir))
         self.model = hf_trainer.model
         self.model.eval()
-        return {"best_validation_macro_f1": float(hf_trainer.state.best_metric or 0.0),
+        best = float(hf_trainer.state.best_metric or 0.0)
+        val_key = "eval_macro_f1" if len(evals) == 1 else "eval_validation_macro_f1"
+        history = hf_trainer.state.log_history
+        best_steps = [h["step"] for h in history if h.get(f"eval_{best_key}") == best]
+        at_best = [h[val_key] for h in history if val_key in h and best_steps and h["step"] == best_steps[-1]]
+        return {"best_validation_macro_f1": float(at_best[-1]) if at_best else best,
+                "selected_on": select, f"best_{select}_macro_f1": best,
                 "best_checkpoint": hf_trainer.state.best_model_checkpoint,
                 "epochs": float(hf_trainer.state.epoch or 0.0),
                 "world_size": int(args.world_size),  # processes in the run (torchrun / accelerate)
-                "train_runtime_s": float(result.metrics.get("train_runtime", 0.0))}
+                "train_runtime_s": float(result.metrics.get("train_runtime", 0.0)),
+                # optimizer samples over the whole fit, evaluation each epoch included
+                "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
+                "precision": precision}
 
     @staticmethod
     def _checkpoint(resume_from: Optional[str], work_dir: Path) -> Optional[str]:
@@ -223,18 +297,9 @@ class TransformerClassifier:
             with torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
                 logits = self.model(input_ids=torch.from_numpy(input_ids).to(device),
                                     attention_mask=torch.from_numpy(mask).to(device)).logits.float()
-            out[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
+            out[idx] = torch.softmax(logits / self.temperature, dim=-1).cpu().numpy()
         return out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.predict_encoded(self.encode(texts), batch_size) if len(texts) else \
             np.zeros((0, len(self.labels)), dtype=np.float32)
-        device = next(self.model.parameters()).device
-        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths share a batch
-        for start in range(0, len(texts), batch_size):
-            idx = order[start:start + batch_size]
-            enc = self.tokenizer([texts[i] for i in idx], truncation=True, max_length=self.max_length,
-                                 padding=True, return_tensors="pt").to(device)
-            logits = self.model(**enc).logits.float()
-            out[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
-        return out
