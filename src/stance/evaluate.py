@@ -7,7 +7,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from stance import evalsets, tracking
-from stance.data.load import file_digest, load_file, split_paths
+from stance.data.load import file_digest, load_file, load_splits, split_paths
 from stance.errors import StanceError
 from stance.metrics import format_summary
 from stance.outputs import load_classifier, safe_name
@@ -23,19 +23,23 @@ def run(cfg) -> float:
     for note in notes:
         print(note)
     targets: dict[str, tuple] = {}  # name -> (source file, dataset)
-    if cfg.data_file or cfg.split:
-        source = Path(cfg.data_file) if cfg.data_file else split_paths(cfg.data)[cfg.split]
-        name = source.stem if cfg.data_file else f"{cfg.data.name}-{cfg.split}"
-        targets[name] = (source, load_file(source, labels, cfg.data.text_field, cfg.data.label_field))
+    if cfg.data_file:
+        source = Path(cfg.data_file)
+        targets[source.stem] = ([source], load_file(source, labels, cfg.data.text_field, cfg.data.label_field))
+    elif cfg.split:
+        if cfg.split not in ("train", "validation", "test"):
+            raise StanceError(f"split={cfg.split!r} is not one of train, validation, test, null")
+        targets[f"{cfg.data.name}-{cfg.split}"] = (split_paths(cfg.data)[cfg.split],
+                                                   load_splits(cfg.data, labels)[cfg.split])
     for name, c in sets.items():
-        targets[name] = (Path(c.file), evalsets.load_set(name, c, labels))
+        targets[name] = ([Path(c.file)], evalsets.load_set(name, c, labels))
     if not targets:
         raise StanceError("nothing to evaluate: split=null and no eval set found",
                           fix="give split=test, data=<file>, or eval_sets=[realdev] with its file present")
     first = next(iter(targets))
     run_name = cfg.run_name or safe_name(f"{Path(str(cfg.model_uri)).name}-on-{'+'.join(targets)}")
     tags = {"stage": "evaluate", "model": model_desc,
-            "data_digest": file_digest([src for src, _ in targets.values()]),
+            "data_digest": file_digest([src for srcs, _ in targets.values() for src in srcs]),
             "git_commit": tracking.git_commit(Path(cfg.paths.root))}
 
     results = {}
@@ -43,7 +47,7 @@ def run(cfg) -> float:
         mlrun.log_params(tracking.flatten(OmegaConf.to_container(cfg, resolve=True)))
         metrics = {"temperature": float(getattr(classifier, "temperature", 1.0) or 1.0)}
         for name, (source, data) in targets.items():
-            mlrun.log_input(data.select_columns(["text", "label"]).to_pandas(), source=str(source),
+            mlrun.log_input(data.select_columns(["text", "label"]).to_pandas(), source=", ".join(map(str, source)),
                             name=name, context="evaluation")
             proba = classifier.predict_proba(data["text"], batch_size=cfg.batch_size)
             results[name] = evalsets.score(data, proba, labels, out_dir / "eval", prefix=safe_name(name))
@@ -60,7 +64,7 @@ def run(cfg) -> float:
     print(f"Model: {model_desc}")
     for name, (source, data) in targets.items():
         r = results[name]
-        print(f"\n{name}: {source} ({len(data)} sentences)")
+        print(f"\n{name}: {', '.join(map(str, source))} ({len(data)} sentences)")
         print(format_summary(r["metrics"], labels))
         print(f"  ECE {r['metrics']['ece']:.4f}"
               + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}" if "lenient_macro_f1" in r["metrics"] else ""))

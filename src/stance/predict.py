@@ -71,7 +71,8 @@ def _classify_docs(block: list[tuple], opts: dict) -> list:
     spans = _spans_of_block(block) if opts["segment"] else [None] * len(block)
     units = _units_of_block(block, spans, opts["min_chars"], opts["max_chars"])
     flat = [u for us in units if us for u in us]
-    rows = iter(_with_proba(_WORKER["classifier"], _WORKER["cache"], flat, opts["batch_size"]))
+    rows = iter(_with_proba(_WORKER["classifier"], _WORKER["cache"], flat, opts["batch_size"],
+                            opts["min_score"]))
     return [[next(rows) for _ in us] if us is not None else None for us in units]
 
 
@@ -106,7 +107,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
             yield ("error", pending.pop(0))
 
     if pool is not None:
-        opts = {k: cfg[k] for k in ("segment", "min_chars", "max_chars", "batch_size")}
+        opts = {k: cfg[k] for k in ("segment", "min_chars", "max_chars", "batch_size", "min_score")}
         for block, rows in map_blocks(partial(_classify_docs, opts=opts), tagged(), cfg.workers, pool=pool):
             for (kind, x), rs in zip(block, rows):
                 yield ("doc", rs) if kind == "doc" else ("error", x)
@@ -126,6 +127,9 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
 
 
 def run(cfg) -> dict:
+    if not 0.0 <= cfg.min_score <= 1.0:
+        raise StanceError(f"min_score={cfg.min_score} must be between 0 and 1",
+                          fix="e.g. min_score=0.6: sentences whose calibrated top probability is lower get `uncertain`")
     if cfg.num_threads:
         import torch
 
@@ -138,6 +142,7 @@ def run(cfg) -> dict:
     if cfg.runtime != "torch" or precision != "fp32":
         model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
+    temperature = getattr(classifier, "temperature", None)  # calibration the model folder carries
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
                + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
     if cfg.engine == "ray":
@@ -156,7 +161,8 @@ def run(cfg) -> dict:
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
         cache = ProbaCache(cfg.cache_size)
-        classify = partial(_with_proba, classifier, cache, batch_size=cfg.batch_size)
+        classify = partial(_with_proba, classifier, cache, batch_size=cfg.batch_size,
+                           min_score=cfg.min_score)
     stream = prefetch(events(cfg, getattr(classifier, "encode", None), skip=out.done["documents"], pool=pool),
                       depth=256)
     label_counts: Counter = Counter()
@@ -197,6 +203,7 @@ def run(cfg) -> dict:
     totals = out.done
     summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
                "runtime": cfg.runtime, "precision": precision,
+               "temperature": temperature, "min_score": cfg.min_score,
                "documents": totals["documents"], "rows": totals["rows"],
                "bad_records": totals["bad_records"], "labels": dict(label_counts),
                "this_session": {"documents": n_docs, "rows": n_rows, "seconds": round(elapsed, 2),
@@ -224,13 +231,15 @@ def _report(cfg, summary: dict) -> dict:
     return summary
 
 
-def _with_proba(classifier, cache, units: list[dict], batch_size: int) -> list[dict]:
-    """The units with label, score and one probability per label added."""
+def _with_proba(classifier, cache, units: list[dict], batch_size: int,
+                min_score: float = 0.0) -> list[dict]:
+    """The units with label (or `uncertain` below min_score), score and one probability
+    per label added."""
     if not units:
         return []
     ids = [u["_ids"] for u in units] if "_ids" in units[0] else None
     proba = cache.predict(classifier, [u["text"] for u in units], batch_size, ids)
-    frame = predictions_frame(proba, classifier.labels)
+    frame = predictions_frame(proba, classifier.labels, min_score)
     return [{**u, **p} for u, p in zip(units, frame.to_dict("records"))]
 
 

@@ -62,10 +62,17 @@ def _invalid(message: str):
     raise MlflowException(message, error_code=INVALID_PARAMETER_VALUE)
 
 
-def predictions_frame(proba, labels) -> pd.DataFrame:
+UNCERTAIN = "uncertain"
+
+
+def predictions_frame(proba, labels, min_score: float = 0.0) -> pd.DataFrame:
+    """label, score and p_<label> columns; rows whose top probability is below `min_score`
+    are labelled `uncertain` (abstention; their probabilities are kept)."""
     ids = proba.argmax(axis=1)
-    frame = pd.DataFrame({"label": [labels.to_name(i) for i in ids],
-                          "score": proba[range(len(ids)), ids].astype(float)})
+    top = proba[range(len(ids)), ids].astype(float)
+    frame = pd.DataFrame({"label": [labels.to_name(i) if s >= min_score else UNCERTAIN
+                                    for i, s in zip(ids, top)],
+                          "score": top})
     for j, name in enumerate(labels.names):
         frame[f"p_{name}"] = proba[:, j].astype(float)
     return frame

@@ -50,7 +50,7 @@ def run(cfg) -> float:
         raise StanceError(f"promote={cfg.promote!r} is not one of auto, force, none")
     labels = LabelSet(cfg.data.labels)
     data = load_splits(cfg.data, labels, seed=cfg.seed, limit=cfg.trainer.limit_train_samples)
-    files = list(split_paths(cfg.data).values())
+    files = split_paths(cfg.data)  # split -> the files behind it
     digest = file_digest(files)
     run_name = cfg.run_name or overrides or cfg.model.name
     resolved = OmegaConf.to_container(cfg, resolve=True)
@@ -62,9 +62,10 @@ def run(cfg) -> float:
     is_main = int(os.environ.get("RANK", "0")) == 0
     with tracking.start_run(cfg.tracking, config_name, run_name, tags, active=is_main) as mlrun:
         mlrun.log_params(tracking.flatten(resolved))
-        for split, path in zip(data, files):
+        for split in data:
             mlrun.log_input(data[split].select_columns(["text", "label"]).to_pandas(),
-                            source=str(path), name=f"{cfg.data.name}-{split}", context=split)
+                            source=", ".join(map(str, files[split])), name=f"{cfg.data.name}-{split}",
+                            context=split)
 
         sets, notes = evalsets.available(cfg.eval_sets)
         for note in notes:
@@ -128,7 +129,7 @@ def run(cfg) -> float:
         mlrun.log_model(model_dir, cfg.tracking.registered_model_name)
         promotion = mlrun.promote(cfg.tracking.registered_model_name,
                                   summary["best_validation_macro_f1"],
-                                  file_digest([split_paths(cfg.data)["validation"]]), cfg.promote)
+                                  file_digest(files["validation"]), cfg.promote)
 
     print(f"\nTest ({len(test)} sentences): {format_summary(result['metrics'], labels)}")
     for name, r in set_results.items():

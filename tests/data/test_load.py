@@ -54,10 +54,34 @@ def test_missing_file(tmp_path):
 def test_load_splits_and_train_fraction(data_dir):
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.create({"dir": str(data_dir), "train_file": "train.jsonl",
-                            "validation_file": "validation.jsonl", "test_file": "test.jsonl",
-                            "text_field": "text", "label_field": "label", "train_fraction": 0.5})
+    from stance.config import DataConfig
+
+    cfg = OmegaConf.structured(DataConfig(name="t", dir=str(data_dir), train_fraction=0.5))
     ds = load_splits(cfg, LABELS, seed=1)
     assert set(ds) == {"train", "validation", "test"}
     assert len(ds["train"]) == 10  # half of 20, stratified: two per label
     assert sorted(ds["train"]["label"]) == sorted([0, 1, 2, 3, 4] * 2)
+
+
+def test_load_splits_joins_the_document_corpus(data_dir, tmp_path):
+    import json
+
+    from omegaconf import OmegaConf
+
+    from stance.config import DataConfig
+    from stance.data.documents import parse_source
+
+    docs_dir = tmp_path / "documents"
+    docs_dir.mkdir()
+    for split in ("train", "validation", "test"):
+        text = (f"=== {split}-1\nregister: wire\ndate: 2000-01-01\ntitle: t\n\n"
+                "[neutral] The talks ended.\n[refusal @Chile] Chile rejected the offer.\n")
+        docs, _ = parse_source(text)
+        (docs_dir / f"{split}.jsonl").write_text(json.dumps(docs[0].to_record()) + "\n")
+    both = load_splits(OmegaConf.structured(DataConfig(name="b", dir=str(data_dir), documents=str(docs_dir))), LABELS)
+    alone = load_splits(OmegaConf.structured(DataConfig(name="d", dir=str(data_dir), sentences=False,
+                                                        documents=str(docs_dir))), LABELS)
+    assert len(alone["train"]) == 2 and alone["train"]["text"][1] == "Chile rejected the offer."
+    assert len(both["train"]) == 20 + 2 and both["train"]["id"][-1] == "train-1-s02"
+    with pytest.raises(StanceError, match="no training data"):
+        load_splits(OmegaConf.structured(DataConfig(name="x", dir=str(data_dir), sentences=False)), LABELS)

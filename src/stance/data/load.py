@@ -122,21 +122,67 @@ def load_file(path: str | Path, labels: LabelSet, text_field: str = "text",
     return Dataset.from_dict(cols, features=features)
 
 
+def load_documents(path: str | Path, labels: LabelSet):
+    """The labelled sentences of a document-corpus file (data/documents/<split>.jsonl) as a
+    Dataset with the columns of `load_file`; each sentence's text is cut from its document
+    by its offsets, and its tags name the document's register (`doc_<register>`)."""
+    from datasets import ClassLabel, Dataset, Features, List, Value
+
+    from stance.data.documents import sentence_rows
+
+    cols: dict[str, list] = {"text": [], "label": [], "id": [], "tags": []}
+    for line_no, doc in read_records(path):
+        where = f"{path}:{line_no}"
+        if not isinstance(doc.get("sentences"), list):
+            raise StanceError("missing field 'sentences' (a document record)", where=where,
+                              fix="build document files with scripts/build_documents.py")
+        text = doc["text"]
+        for s in doc["sentences"]:
+            if not (isinstance(s.get("start"), int) and isinstance(s.get("end"), int)
+                    and 0 <= s["start"] < s["end"] <= len(text)):
+                raise StanceError(f"sentence offsets {s.get('start')}..{s.get('end')} outside the text",
+                                  where=where, fix="rebuild the file with scripts/build_documents.py")
+        for row in sentence_rows(doc):
+            cols["label"].append(labels.to_id(row["label"], where=f"{where} sentence {row['id']}"))
+            cols["text"].append(row["text"])
+            cols["id"].append(row["id"])
+            cols["tags"].append(row["tags"])
+    features = Features({"text": Value("string"), "label": ClassLabel(names=list(labels.names)),
+                         "id": Value("string"), "tags": List(Value("string"))})
+    return Dataset.from_dict(cols, features=features)
+
+
 def split_paths(data_cfg) -> dict[str, Path]:
+    """The files behind each split: the sentence corpus and/or the document corpus."""
     base = Path(data_cfg.dir)
-    return {"train": base / data_cfg.train_file,
-            "validation": base / data_cfg.validation_file,
-            "test": base / data_cfg.test_file}
+    names = {"train": data_cfg.train_file, "validation": data_cfg.validation_file,
+             "test": data_cfg.test_file}
+    paths: dict[str, list[Path]] = {s: [] for s in names}
+    for split, name in names.items():
+        if data_cfg.sentences:
+            paths[split].append(base / name)
+        if data_cfg.documents:
+            paths[split].append(Path(data_cfg.documents) / name)
+    if not any(paths.values()):
+        raise StanceError("no training data: data.sentences=false and no data.documents",
+                          fix="use data=corpus, data=documents or data=both")
+    return paths
 
 
 def load_splits(data_cfg, labels: LabelSet, seed: int = 0, limit: int | None = None):
-    """Load train/validation/test as a `DatasetDict` (all files validated before any training)."""
-    from datasets import DatasetDict
+    """Load train/validation/test as a `DatasetDict` (all files validated before any training).
 
-    ds = DatasetDict({
-        split: load_file(path, labels, data_cfg.text_field, data_cfg.label_field)
-        for split, path in split_paths(data_cfg).items()
-    })
+    A split is the sentence corpus's file, the document corpus's sentences, or both
+    concatenated (`data.sentences`, `data.documents`)."""
+    from datasets import DatasetDict, concatenate_datasets
+
+    def one(path: Path):
+        if data_cfg.documents and path.parent == Path(data_cfg.documents):
+            return load_documents(path, labels)
+        return load_file(path, labels, data_cfg.text_field, data_cfg.label_field)
+
+    ds = DatasetDict({split: concatenate_datasets([one(p) for p in paths])
+                      for split, paths in split_paths(data_cfg).items()})
     frac = float(data_cfg.train_fraction)
     if not 0.0 < frac <= 1.0:
         raise StanceError(f"data.train_fraction must be in (0, 1], got {frac}")
@@ -151,7 +197,17 @@ def load_splits(data_cfg, labels: LabelSet, seed: int = 0, limit: int | None = N
 def file_digest(paths) -> str:
     """A short digest of the bytes of the given files (tags runs with the data they saw)."""
     h = hashlib.sha256()
-    for p in paths:
+    for p in _flat(paths):
         h.update(Path(p).name.encode())
         h.update(Path(p).read_bytes())
     return h.hexdigest()[:16]
+
+
+def _flat(paths) -> list[Path]:
+    """Paths from a list, or from a dict/list of lists (split -> files)."""
+    if isinstance(paths, dict):
+        paths = list(paths.values())
+    out = []
+    for p in paths:
+        out.extend(_flat(p) if isinstance(p, (list, tuple, dict)) else [Path(p)])
+    return out

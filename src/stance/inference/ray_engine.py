@@ -78,20 +78,20 @@ class _Predictor:
     """One per actor: loads the model once, classifies blocks of sentence rows."""
 
     def __init__(self, model_dir: str, runtime: str, num_threads: int | None, batch_size: int,
-                 cache_size: int, precision: str = "fp32"):
+                 cache_size: int, precision: str = "fp32", min_score: float = 0.0):
         from stance.inference.batching import ProbaCache
         from stance.inference.runtime import load_replica
 
         self.classifier = load_replica(model_dir, runtime, num_threads, precision)
         self.cache = ProbaCache(cache_size)
-        self.batch_size = batch_size
+        self.batch_size, self.min_score = batch_size, min_score
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         from stance.serving import predictions_frame
 
         texts = batch["text"].tolist()
         proba = self.cache.predict(self.classifier, texts, self.batch_size)
-        frame = predictions_frame(proba, self.classifier.labels)
+        frame = predictions_frame(proba, self.classifier.labels, self.min_score)
         return pd.concat([batch.reset_index(drop=True), frame.reset_index(drop=True)], axis=1)
 
 
@@ -138,7 +138,7 @@ def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str) -> dict:
                         fn_constructor_kwargs={"model_dir": str(model_dir), "runtime": cfg.runtime,
                                                "num_threads": cfg.num_threads or max(1, int(rc.cpus_per_actor)),
                                                "batch_size": cfg.batch_size, "cache_size": cfg.cache_size,
-                                               "precision": cfg.precision})
+                                               "precision": cfg.precision, "min_score": cfg.min_score})
     ds.select_columns(columns).write_parquet(str(tmp_out))
     elapsed = time.time() - started
 
