@@ -64,7 +64,7 @@ def run_script(name: str, *overrides: str, cwd: Path = ROOT, timeout: int = 300,
 
     Stages that score eval sets read the small made-up ones in tests/fixtures/shared
     (same layout as the team's shared folder) unless a test names another folder."""
-    if name in ("train", "evaluate") and not any(o.startswith("paths.shared_dir=") for o in overrides):
+    if name in ("train", "evaluate", "errors") and not any(o.startswith("paths.shared_dir=") for o in overrides):
         overrides = (*overrides, f"paths.shared_dir={FIXTURES / 'shared'}")
     full_env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     full_env.update(env or {})

@@ -146,3 +146,42 @@ def test_worker_processes_give_the_same_rows_as_one_process(tmp_path, tfidf_mode
     assert (tmp_path / "one.jsonl.errors.jsonl").read_text() == (tmp_path / "two.jsonl.errors.jsonl").read_text()
     summary = json.loads((tmp_path / "two.jsonl.summary.json").read_text())
     assert summary["documents"] == 301 and summary["bad_records"] == 1
+
+
+def test_min_score_abstains_and_uses_the_calibrated_temperature(tmp_path, tfidf_model):
+    """Rows below min_score get `uncertain` (their probabilities kept); a temperature written
+    into the model folder changes the scores predict writes."""
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tfidf_model, model)
+    dump = make_dump(tmp_path / "dump.jsonl", 20)
+    base = run_script("predict", f"model={model}", f"input={dump}", f"output={tmp_path}/a.jsonl",
+                      f"hydra.run.dir={tmp_path}/ha")
+    assert base.returncode == 0, base.stderr[-2000:]
+    rows = pd.read_json(tmp_path / "a.jsonl", lines=True)
+    cut = float(rows["score"].median())
+    proc = run_script("predict", f"model={model}", f"input={dump}", f"output={tmp_path}/b.jsonl",
+                      f"min_score={cut}", f"hydra.run.dir={tmp_path}/hb")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    b = pd.read_json(tmp_path / "b.jsonl", lines=True)
+    low = b["score"] < cut
+    assert low.any() and (b.loc[low, "label"] == "uncertain").all()
+    assert (b.loc[~low, "label"] == rows.loc[~low, "label"]).all()
+    summary = json.loads((tmp_path / "b.jsonl.summary.json").read_text())
+    assert summary["labels"]["uncertain"] == int(low.sum()) and summary["min_score"] == cut
+
+    manifest = model / "stance_model.json"
+    meta = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**meta, "temperature": 3.0}))
+    proc = run_script("predict", f"model={model}", f"input={dump}", f"output={tmp_path}/c.jsonl",
+                      f"hydra.run.dir={tmp_path}/hc")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    c = pd.read_json(tmp_path / "c.jsonl", lines=True)
+    assert (c["label"] == rows["label"]).all() and (c["score"] < rows["score"]).all()
+
+
+def test_min_score_out_of_range_is_a_one_line_error(tmp_path, tfidf_model):
+    proc = run_script("predict", f"model={tfidf_model}", f"input={make_dump(tmp_path / 'd.jsonl', 2)}",
+                      f"output={tmp_path}/o.jsonl", "min_score=1.5", f"hydra.run.dir={tmp_path}/h")
+    assert proc.returncode == 2 and "min_score=1.5 must be between 0 and 1" in proc.stderr
