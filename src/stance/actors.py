@@ -231,6 +231,17 @@ def year_in(text: str) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
+def year_of(value) -> Optional[int]:
+    """The year of a date value (a date, a datetime or ISO-8601-like text), or None."""
+    if value is None:
+        return None
+    year = getattr(value, "year", None)
+    if isinstance(year, int):
+        return year
+    m = re.match(r"\s*(\d{4})(?!\d)", str(value))
+    return int(m.group(1)) if m and 1000 <= int(m.group(1)) <= 2999 else None
+
+
 def _words(*groups: str) -> frozenset:
     return frozenset(w for g in groups for w in g.split())
 

@@ -61,21 +61,18 @@ def open_input(con, path: str | Path) -> InputInfo:
     try:
         con.execute(f"CREATE OR REPLACE VIEW src AS SELECT * FROM {scan_sql(path)}")
         columns = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+        rows = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise StanceError(f"cannot read the input ({first})", where=str(path),
                           fix="point input= at the output of scripts/predict.py") from None
+    if rows == 0:
+        raise StanceError("the input has no rows", where=str(path), fix="check the predict run that wrote it")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise StanceError(f"not a predict output: no {' or '.join(repr(c) for c in missing)} column "
                           f"(columns: {', '.join(columns[:12])}{', ...' if len(columns) > 12 else ''})",
                           where=str(path), fix="run scripts/predict.py on your documents first")
-    try:
-        rows = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
-    except duckdb.Error as exc:
-        raise StanceError(f"cannot read the input ({str(exc).strip().splitlines()[0]})", where=str(path)) from None
-    if rows == 0:
-        raise StanceError("the input has no rows", where=str(path), fix="check the predict run that wrote it")
     labels = [c[2:] for c in columns if c.startswith("p_")]
     if not labels:
         labels = [r[0] for r in con.execute(
