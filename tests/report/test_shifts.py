@@ -31,3 +31,15 @@ def test_a_real_jump_is_significant_and_noise_is_not():
 def test_nothing_to_test():
     assert find_shifts(_counts([]), ["threat"]).empty
     assert find_shifts(_counts([("A", "2024-01-01", "threat", 3)]), ["threat"], min_count=20).empty
+
+
+def test_fisher_matches_scipy_on_small_tables():
+    from scipy.stats import fisher_exact
+
+    from stance.report.shifts import fisher_two_sided
+
+    tables = [(3, 10, 20, 100), (9, 10, 1, 10), (0, 25, 30, 60), (12, 40, 12, 40)]
+    got = fisher_two_sided(*zip(*tables))
+    for (k, n, kb, nb), p in zip(tables, got):
+        exact = fisher_exact([[k, n - k], [kb, nb - kb]]).pvalue
+        assert exact <= p + 1e-12 and p <= min(1.0, 2 * exact) + 1e-12  # doubling is never anti-conservative

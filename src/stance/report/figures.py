@@ -134,13 +134,16 @@ def timelines_png(actor_period: pd.DataFrame, actors: list[str], labels: list[st
     for ax, actor in zip(axes.flat, actors):
         sub = actor_period[actor_period["actor"] == actor]
         wide = sub.pivot_table(index="period", columns="label", values="share", fill_value=0).sort_index()
-        bottom = None
         x = range(len(wide))
-        for lab in stack_order(labels, neutral):
-            if lab not in wide:
-                continue
-            ax.bar(x, wide[lab], bottom=bottom, color=colors[lab], width=0.95, label=lab)
-            bottom = wide[lab] if bottom is None else bottom + wide[lab]
+        order = [lab for lab in stack_order(labels, neutral) if lab in wide]
+        if len(wide) <= 30:  # bars while they are readable, areas (much faster to draw) beyond
+            bottom = None
+            for lab in order:
+                ax.bar(x, wide[lab], bottom=bottom, color=colors[lab], width=0.95, label=lab)
+                bottom = wide[lab] if bottom is None else bottom + wide[lab]
+        else:
+            ax.stackplot(list(x), *[wide[lab] for lab in order], colors=[colors[lab] for lab in order],
+                         labels=order, step="mid")
         ticks = list(x)[:: max(1, len(wide) // 4)]
         ax.set_xticks(ticks, [_period_text(wide.index[i]) for i in ticks], fontsize=7)
         ax.set_ylim(0, 1)
