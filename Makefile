@@ -13,7 +13,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external eval-realdev errors documents predict check-data learning-curve compare export bench bench-memory clean
+.PHONY: install train test ui evaluate eval-external eval-realdev errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory clean
 
 install: $(BIN)/.installed
 
@@ -71,6 +71,15 @@ compare: install
 
 predict: install
 	$(BIN)/python scripts/predict.py model=$(MODEL) $(ARGS)
+
+# Stance holders, timelines, heat map and shifts from a predict output:
+#   make report ARGS="input=<predict output> output=<folder>"
+report: install
+	$(BIN)/python scripts/report.py $(ARGS)
+
+# Holder accuracy of the gazetteer rule against the `actor` field of the corpus.
+holder-accuracy: install
+	$(BIN)/python scripts/holder_accuracy.py $(ARGS)
 
 # The MLflow UI on the project's local store (2 processes, ~0.5 GB).
 ui: install

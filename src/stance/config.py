@@ -194,6 +194,24 @@ class RayConfig:
 
 
 @dataclass
+class ActorEntry:
+    """One actor of the gazetteer (configs/gazetteer/default.yaml)."""
+    kind: str = "country"  # country | organisation | armed_group | other
+    aliases: list[str] = field(default_factory=list)  # names, capitals, seats of government, leaders
+    demonyms: list[str] = field(default_factory=list)  # adjectival forms ("Iranian")
+    since: Optional[int] = None  # years the entry is valid (aliases shared across eras resolve by year)
+    until: Optional[int] = None
+
+
+@dataclass
+class GazetteerConfig:
+    """Who can hold a stance (stance.actors). `gazetteer=<name>` picks configs/gazetteer/<name>.yaml."""
+    actors: dict[str, ActorEntry] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)  # phrases that contain an alias but name no actor
+    extra_files: list[str] = field(default_factory=list)  # more gazetteer YAML files merged on top
+
+
+@dataclass
 class PredictConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)  # resolves models:/ URIs
@@ -234,6 +252,8 @@ class PredictConfig:
     workers: int = 0
     progress: bool = True  # shown only on a terminal
     max_error_rate: float = 0.01  # exit non-zero when more records than this share are bad
+    actors: bool = False  # add an `actor` column: the stance holder (stance.actors, gazetteer below)
+    gazetteer: GazetteerConfig = field(default_factory=GazetteerConfig)
 
 
 @dataclass
@@ -256,6 +276,33 @@ class CompareConfig:
     output_dir: str = "${hydra:runtime.output_dir}"
 
 
+@dataclass
+class ReportConfig:
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    gazetteer: GazetteerConfig = field(default_factory=GazetteerConfig)
+    # A predict output: a .parquet/.jsonl/.csv file or a folder of Parquet shards.
+    input: str = MISSING
+    output: str = "${hydra:runtime.output_dir}"  # folder for report.html, figures/ and tables/
+    period: str = "week"  # day | week | month
+    date_field: str = "date"  # carried by predict (carry=[date]); timelines need it
+    date_format: Optional[str] = None  # strptime format for non-ISO dates ("%d/%m/%Y"); None = ISO 8601
+    source_field: str = "source"
+    actor_field: str = "actor"  # added by `predict actors=true`; computed here when missing
+    recompute_actors: bool = False  # compute holders even when the input has an actor column
+    neutral_label: str = "neutral"  # the label that carries no stance (left out of shares of stance)
+    top_actors: int = 12  # actors shown in the timelines and heat map (by sentence count)
+    examples: int = 3  # highest-scoring sentences shown per actor and label
+    min_count: int = 20  # shifts: fewest sentences of an actor in a period (and outside it) to test
+    alpha: float = 0.05  # shifts: false discovery rate (Benjamini-Hochberg) for "significant"
+    max_shifts: int = 15  # shifts shown in the page and the chart
+    title: str = "Stance report"
+    threads: Optional[int] = None  # DuckDB threads (None = all cores)
+    memory_limit: str = "2GB"  # DuckDB's memory cap; larger aggregations spill to disk
+    max_skipped_rate: float = 0.5  # fail when more rows than this share have an unparseable date
+    run_name: Optional[str] = None
+
+
 def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
@@ -264,6 +311,8 @@ def register_configs() -> None:
     cs.store(name="predict_schema", node=PredictConfig)
     cs.store(name="compare_schema", node=CompareConfig)
     cs.store(name="export_schema", node=ExportConfig)
+    cs.store(name="report_schema", node=ReportConfig)
+    cs.store(group="gazetteer", name="gazetteer_schema", node=GazetteerConfig)
     cs.store(group="paths", name="paths_schema", node=PathsConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="model", name="transformer_schema", node=TransformerModelConfig)

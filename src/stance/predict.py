@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Iterator
 
+from stance.actors import holder, load_gazetteer, year_of
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
 from stance.inference.readers import Document, iter_documents
@@ -26,16 +27,24 @@ from stance.serving import predictions_frame
 
 
 def units_of(doc: Document, spans: list[tuple[int, int]] | None, min_chars: int = 1,
-             max_chars: int = 2000) -> list[dict]:
-    """The rows to classify for one document: its sentences (given as spans), or the whole record."""
+             max_chars: int = 2000, gazetteer=None) -> list[dict]:
+    """The rows to classify for one document: its sentences (given as spans), or the whole record.
+
+    With a gazetteer (`actors=true`) each row gets its stance holder as `actor`, aliases shared
+    across eras resolved by the document's carried `date`."""
     if spans is None:
-        return [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
-    out = []
-    for idx, (start, end) in enumerate(spans):
-        if end - start < min_chars:
-            continue
-        out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                    "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
+        out = [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
+    else:
+        out = []
+        for idx, (start, end) in enumerate(spans):
+            if end - start < min_chars:
+                continue
+            out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
+                        "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
+    if gazetteer is not None:
+        year = year_of(doc.extra.get("date"))
+        for unit in out:
+            unit["actor"] = holder(unit["text"], gazetteer, year)
     return out
 
 
@@ -44,9 +53,9 @@ def _spans_of_block(block: list[tuple]) -> list:
     return [split_spans([x.text])[0] if kind == "doc" else None for kind, x in block]
 
 
-def _units_of_block(block: list[tuple], spans: list, min_chars: int, max_chars: int) -> list:
+def _units_of_block(block: list[tuple], spans: list, min_chars: int, max_chars: int, gazetteer=None) -> list:
     """Units per event of a block: a list for each document, None for each bad record."""
-    return [units_of(x, sp, min_chars, max_chars) if kind == "doc" else None
+    return [units_of(x, sp, min_chars, max_chars, gazetteer) if kind == "doc" else None
             for (kind, x), sp in zip(block, spans)]
 
 
@@ -69,21 +78,22 @@ def _worker_ready(_: int) -> int:
 def _classify_docs(block: list[tuple], opts: dict) -> list:
     """In an inference worker: split, tokenise and classify a block of events; rows per document."""
     spans = _spans_of_block(block) if opts["segment"] else [None] * len(block)
-    units = _units_of_block(block, spans, opts["min_chars"], opts["max_chars"])
+    units = _units_of_block(block, spans, opts["min_chars"], opts["max_chars"], opts.get("gazetteer"))
     flat = [u for us in units if us for u in us]
     rows = iter(_with_proba(_WORKER["classifier"], _WORKER["cache"], flat, opts["batch_size"],
                             opts["min_score"]))
     return [[next(rows) for _ in us] if us is not None else None for us in units]
 
 
-def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
+def events(cfg, encode=None, skip: int = 0, pool=None, gazetteer=None) -> Iterator[tuple]:
     """("error", record) and ("doc", units) in input order (runs in the prefetch thread).
 
     The first `skip` documents (finished shards of a resumed job) are passed over before any
     work. Sentence splitting runs here, or in `split_workers` processes; `encode` (the classifier's
     tokeniser) attaches token ids to each unit here, off the compute thread. With `pool`
     (`workers=N`), splitting, tokenising and classifying all run in the pool's processes
-    and the units come back with their probabilities."""
+    and the units come back with their probabilities. With `gazetteer`, units get their
+    stance holder (`actor`) here too."""
     pending: list[dict] = []
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
@@ -108,6 +118,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
 
     if pool is not None:
         opts = {k: cfg[k] for k in ("segment", "min_chars", "max_chars", "batch_size", "min_score")}
+        opts["gazetteer"] = gazetteer
         for block, rows in map_blocks(partial(_classify_docs, opts=opts), tagged(), cfg.workers, pool=pool):
             for (kind, x), rs in zip(block, rows):
                 yield ("doc", rs) if kind == "doc" else ("error", x)
@@ -117,7 +128,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
     else:  # whole records are the units: spans None
         blocks = map_blocks(lambda block: [None] * len(block), tagged(), workers=0)
     for block, spans in blocks:
-        units = _units_of_block(block, spans, cfg.min_chars, cfg.max_chars)
+        units = _units_of_block(block, spans, cfg.min_chars, cfg.max_chars, gazetteer)
         if encode is not None:
             flat = [u for us in units if us for u in us]
             for u, ids in zip(flat, encode([u["text"] for u in flat]) if flat else []):
@@ -143,12 +154,14 @@ def run(cfg) -> dict:
         model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
     temperature = getattr(classifier, "temperature", None)  # calibration the model folder carries
+    gazetteer = load_gazetteer(cfg.gazetteer) if cfg.actors else None
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
-               + list(cfg.carry) + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
+               + [c for c in cfg.carry if c != "actor"] + (["actor"] if cfg.actors else [])
+               + ["text", "label", "score"] + [f"p_{n}" for n in labels.names])
     if cfg.engine == "ray":
         from stance.inference.ray_engine import run_ray
 
-        return _report(cfg, run_ray(cfg, columns, Path(classifier.source_dir), model_desc))
+        return _report(cfg, run_ray(cfg, columns, Path(classifier.source_dir), model_desc, gazetteer))
     if cfg.engine != "local":
         raise StanceError(f"engine={cfg.engine!r} is not one of local, ray")
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
@@ -163,8 +176,8 @@ def run(cfg) -> dict:
         cache = ProbaCache(cfg.cache_size)
         classify = partial(_with_proba, classifier, cache, batch_size=cfg.batch_size,
                            min_score=cfg.min_score)
-    stream = prefetch(events(cfg, getattr(classifier, "encode", None), skip=out.done["documents"], pool=pool),
-                      depth=256)
+    stream = prefetch(events(cfg, getattr(classifier, "encode", None), skip=out.done["documents"], pool=pool,
+                             gazetteer=gazetteer), depth=256)
     label_counts: Counter = Counter()
     started, n_docs, n_rows, n_bad = time.time(), 0, 0, 0
 

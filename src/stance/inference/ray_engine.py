@@ -70,7 +70,7 @@ def _split(batch: pd.DataFrame, opts: dict) -> pd.DataFrame:
         doc = Document(rec["doc_id"], rec["text"], rec["where"],
                        {c: rec[f"carry__{c}"] for c in opts["carry"]})
         spans = split_spans([doc.text])[0] if opts["segment"] else None
-        out.extend(units_of(doc, spans, opts["min_chars"], opts["max_chars"]))
+        out.extend(units_of(doc, spans, opts["min_chars"], opts["max_chars"], opts.get("gazetteer")))
     return pd.DataFrame(out, columns=opts["unit_columns"])
 
 
@@ -95,7 +95,7 @@ class _Predictor:
         return pd.concat([batch.reset_index(drop=True), frame.reset_index(drop=True)], axis=1)
 
 
-def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str) -> dict:
+def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str, gazetteer=None) -> dict:
     """Run the predict stage under Ray Data; write Parquet files to the output folder."""
     try:
         import ray
@@ -127,7 +127,8 @@ def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str) -> dict:
     opts = {"text_field": cfg.text_field, "id_field": cfg.id_field, "carry": list(cfg.carry),
             "txt_mode": cfg.txt_mode, "max_doc_chars": cfg.max_doc_chars, "meta_dir": str(meta_dir),
             "segment": cfg.segment, "min_chars": cfg.min_chars, "max_chars": cfg.max_chars,
-            "unit_columns": [c for c in columns if c not in ("label", "score") and not c.startswith("p_")]}
+            "unit_columns": [c for c in columns if c not in ("label", "score") and not c.startswith("p_")],
+            "gazetteer": gazetteer}
     started = time.time()
     ds = ray.data.from_items([{"path": f} for f in files], override_num_blocks=len(files))
     ds = ds.map_batches(_read_files, batch_size=1, fn_kwargs={"opts": opts}, batch_format="numpy")
