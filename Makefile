@@ -13,7 +13,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external eval-realdev errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory clean
+.PHONY: install train test ui evaluate eval-external eval-realdev eval-documents errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory clean
 
 install: $(BIN)/.installed
 
@@ -45,6 +45,10 @@ eval-external: install
 eval-realdev: install
 	$(BIN)/python scripts/evaluate.py model=$(MODEL) split=null eval_sets=[realdev] $(ARGS)
 
+# The predict path (split + classify) on the document corpus's test documents, scored by offsets.
+eval-documents: install
+	$(BIN)/python scripts/evaluate.py model=$(MODEL) split=null documents=data/documents/test.jsonl $(ARGS)
+
 # The realdev errors grouped by gold -> predicted and source, with nearest training sentences.
 errors: install
 	$(BIN)/python scripts/errors.py model=$(MODEL) $(ARGS)
@@ -54,7 +58,7 @@ documents:
 	$(PYTHON) scripts/build_documents.py $(ARGS)
 
 learning-curve: install
-	$(BIN)/python scripts/learning_curve.py --external $(EXTERNAL) $(ARGS)
+	$(BIN)/python scripts/learning_curve.py $(ARGS)
 
 export: install
 	$(BIN)/python scripts/export.py model=$(MODEL) $(ARGS)

@@ -53,3 +53,40 @@ def test_evaluate_on_eval_sets_then_errors_report(tmp_path):
     assert rows and all(r["gold"] != r["predicted"] for r in rows)
     assert all(r["nearest"].count("||") == 1 for r in rows)  # two neighbours each
     assert f"{len(rows)} errors of 16 on realdev" in err.stdout
+
+
+def test_document_matching_and_boundaries():
+    from stance.document_eval import boundary_agreement, match
+
+    gold = [(0, 10), (11, 20), (21, 30), (45, 60)]
+    # the splitter merged gold 2 and 3, kept a "2. " prefix on gold 4, and split a heading (31, 40)
+    predicted = [(0, 10), (11, 30), (31, 40), (42, 60)]
+    assert match(gold, predicted) == [0, 1, 1, 3]
+    assert boundary_agreement(gold, predicted) == (2, 4, 3)  # (31, 40) overlaps no gold sentence
+
+
+@pytest.mark.integration
+def test_eval_documents_runs_the_predict_path_on_documents(tmp_path):
+    import json
+
+    from stance.data.documents import parse_source
+
+    src = ("=== d-1\nregister: cable\ndate: 1960-01-01\ntitle: t\n\n[-] SUBJECT: TALKS\n"
+           "[neutral] {1.} The minister met the envoy on Tuesday.\n"
+           "[refusal @Chile] He said Chile would not accept the proposal.\n\n"
+           "[openness @Peru] {2.} Peru is ready to resume talks next month.\n")
+    docs, problems = parse_source(src)
+    assert not problems
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps(docs[0].to_record()) + "\n")
+    fixtures = ROOT / "tests" / "fixtures"
+    trained = run_script("train", "model=tfidf", f"data.dir={fixtures}", "tracking=none", "eval_sets=[]",
+                         f"paths.models_dir={tmp_path}/models", f"hydra.run.dir={tmp_path}/t")
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    ev = run_script("evaluate", f"model={tmp_path / 'models' / 'latest'}", "split=null", f"documents={path}",
+                    "tracking=none", f"hydra.run.dir={tmp_path}/e")
+    assert ev.returncode == 0, ev.stderr[-3000:]
+    assert "documents-docs" in ev.stdout and "(3 sentences)" in ev.stdout
+    assert "sentence splitting: 3 of 3 gold sentences found" in ev.stdout
+    rows = [json.loads(x) for x in (tmp_path / "e" / "eval" / "documents-docs_predictions.jsonl").read_text().splitlines()]
+    assert any(r["text"] == "He said Chile would not accept the proposal." for r in rows)

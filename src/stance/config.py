@@ -161,7 +161,10 @@ class EvaluateConfig:
     # A labelled JSONL/CSV file to evaluate on instead of a split of `data`;
     # `data=<file>` on the command line is routed here.
     data_file: Optional[str] = None
-    split: Optional[str] = "test"  # null: only the eval sets
+    split: Optional[str] = "test"  # null: only the eval sets / documents
+    # A document-corpus file: split and classify its documents as predict does, score the
+    # gold sentences by offsets, and report sentence-splitting agreement (make eval-documents)
+    documents: Optional[str] = None
     eval_sets: dict[str, EvalSetConfig] = field(default_factory=dict)
     batch_size: int = 64
     run_name: Optional[str] = None
