@@ -40,10 +40,13 @@ PREFIX_CHARS = 20  # a paragraph number or speaker tag the splitter keeps: "12. 
 def boundary_agreement(gold: list[tuple[int, int]], predicted: list[tuple[int, int]]) -> tuple[int, int, int]:
     """(gold sentences the splitter found, gold sentences, predicted sentences that overlap a
     gold one). Found = a predicted span with the same end that starts at the gold start or at
-    most PREFIX_CHARS before it (the unlabelled prefix of a numbered or spoken paragraph).
+    most PREFIX_CHARS before it (the unlabelled prefix of a numbered or spoken paragraph), with
+    no other gold sentence inside that prefix.
     Predicted spans over unlabelled lines (headings, SUBJECT lines) are not counted."""
     pred_in_gold = [p for p in predicted if any(min(ge, p[1]) > max(gs, p[0]) for gs, ge in gold)]
-    found = sum(any(pe == ge and 0 <= gs - ps <= PREFIX_CHARS for ps, pe in pred_in_gold) for gs, ge in gold)
+    starts = [gs for gs, _ in gold]
+    found = sum(any(pe == ge and 0 <= gs - ps <= PREFIX_CHARS and not any(ps <= s < gs for s in starts)
+                    for ps, pe in pred_in_gold) for gs, ge in gold)
     return found, len(gold), len(pred_in_gold)
 
 
