@@ -22,7 +22,7 @@ class PathsConfig:
     models_dir: str = "${paths.root}/models"
     # The team's shared folder beside the checkout (real-text sets: shared/realdev, shared/external)
     shared_dir: str = "${paths.root}/../shared"
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 @dataclass
@@ -253,7 +253,7 @@ class CompareConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     experiment_name: str = "train"  # `experiment=X` on the command line lands here
     max_runs: int = 500
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 def register_configs() -> None:
