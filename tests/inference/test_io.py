@@ -53,8 +53,14 @@ def test_reader_custom_fields_csv(tmp_path):
     assert docs[0].doc_id == "d1" and docs[0].text == "Hello there."
 
 
+def _zstd_open(path, mode, encoding):
+    zstandard = pytest.importorskip("zstandard")
+    return zstandard.open(path, mode, encoding=encoding)
+
+
 @pytest.mark.parametrize("suffix, opener", [
-    ("", open), (".gz", __import__("gzip").open), (".bz2", __import__("bz2").open), (".xz", __import__("lzma").open)])
+    ("", open), (".gz", __import__("gzip").open), (".bz2", __import__("bz2").open), (".xz", __import__("lzma").open),
+    (".zst", _zstd_open)])
 def test_reader_decompresses_by_extension(tmp_path, suffix, opener):
     f = tmp_path / f"in.jsonl{suffix}"
     with opener(f, "wt", encoding="utf-8") as fh:

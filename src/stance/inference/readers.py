@@ -78,7 +78,8 @@ def open_binary(path: Path | str) -> BinaryIO:
         except ImportError:
             raise StanceError("reading .zst needs the zstandard package", where=str(path),
                               fix="pip install zstandard") from None
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+        # buffered: zstandard's reader has no readline or line iteration of its own
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb")))
     return open(path, "rb")
 
 
