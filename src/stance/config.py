@@ -214,6 +214,9 @@ class PredictConfig:
     min_chars: int = 1  # sentences shorter than this are skipped
     max_chars: int = 2000  # longer sentences are cut to this many characters
     max_doc_chars: int = 1_000_000  # longer documents are bad records
+    # A JSONL/txt line, CSV or WARC record, or .txt file of more bytes is a bad record, read past
+    # without being held in memory (a corrupt dump's gigabyte "line" must not exhaust memory)
+    max_record_bytes: int = 16_000_000
     batch_size: int = 64
     window: int = 2048  # sentences held at once (memory bound); sorted by length inside
     cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)

@@ -88,6 +88,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None) -> Iterator[tuple]:
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
                           carry=tuple(cfg.carry), txt_mode=cfg.txt_mode, max_chars=cfg.max_doc_chars,
+                          max_record_bytes=cfg.max_record_bytes,
                           stdin_format=cfg.stdin_format)
 
     def tagged():
