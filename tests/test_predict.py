@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_script, start_script
 
 pytestmark = pytest.mark.integration
 
@@ -48,11 +48,6 @@ def reference(tmp_path_factory, tfidf_model):
     full = run_script("predict", *common, f"output={tmp}/full.jsonl", f"hydra.run.dir={tmp}/a")
     assert full.returncode == 0, full.stderr[-2000:]
     return common, tmp / "full.jsonl"
-
-
-def start_predict(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "scripts" / "predict.py"), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def wait_for_shards(manifest: Path, n: int, proc: subprocess.Popen) -> None:
@@ -113,7 +108,7 @@ def test_second_job_is_refused_and_sigterm_closes_the_shard(tmp_path, reference)
     first close its current shard, write the manifest and exit 143 with a hint to resume."""
     common, full = reference
     out = tmp_path / "out.jsonl"
-    first = start_predict(*common, f"output={out}", f"hydra.run.dir={tmp_path}/a")
+    first = start_script("predict", *common, f"output={out}", f"hydra.run.dir={tmp_path}/a")
     wait_for_shards(tmp_path / "out.jsonl.parts" / "_manifest.json", 1, first)
     os.kill(first.pid, signal.SIGSTOP)  # holds the lock, mid-job, while the second one tries
     try:

@@ -112,6 +112,9 @@ class TrackingConfig:
     registered_model_name: Optional[str] = "stance-classifier"
     system_metrics: bool = False
     connect_timeout_s: float = 5.0
+    # A server that stops answering mid-run: retry a call for this long, then keep the run's
+    # calls in <output folder>/tracking for scripts/sync_run.py, and go on
+    retry_s: float = 60.0
 
 
 @dataclass
