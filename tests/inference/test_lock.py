@@ -52,3 +52,16 @@ def test_lock_of_a_dead_job_is_taken_over(tmp_path, capsys):
         assert lock.taken_over["pid"] == holder.pid
     assert f"taking over the lock of a job that is gone (pid {holder.pid} on " in capsys.readouterr().err
     assert not lock_path(out).exists()
+
+
+def test_file_system_without_locks_goes_on_with_a_note(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr("stance.inference.lock.fcntl.flock", no_locks)
+    with OutputLock(tmp_path / "out"):
+        pass
+    assert "cannot lock files (No locks available); nothing stops a second job" in capsys.readouterr().err
+    assert not lock_path(tmp_path / "out").exists()

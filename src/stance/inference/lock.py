@@ -8,6 +8,7 @@ is gone) is taken over, with a note. A job that ends normally removes the file.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -52,6 +53,14 @@ class OutputLock:
                 raise StanceError(f"the output is in use by another job ({describe(holder)})",
                                   where=str(self.output),
                                   fix="wait for that job to end, or write to another output") from None
+            except OSError as exc:  # a file system without locks (some network mounts)
+                os.close(fd)
+                if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP):
+                    raise
+                self.path.unlink(missing_ok=True)
+                print(f"note: {self.output}: this file system cannot lock files ({exc.strerror}); "
+                      "nothing stops a second job on the same output", file=sys.stderr)
+                return self
             try:  # a job that just ended may have removed the file we opened: lock the new one
                 same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
