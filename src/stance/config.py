@@ -22,7 +22,7 @@ class PathsConfig:
     models_dir: str = "${paths.root}/models"
     # The team's shared folder beside the checkout (real-text sets: shared/realdev, shared/external)
     shared_dir: str = "${paths.root}/../shared"
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 @dataclass
@@ -112,6 +112,9 @@ class TrackingConfig:
     registered_model_name: Optional[str] = "stance-classifier"
     system_metrics: bool = False
     connect_timeout_s: float = 5.0
+    # A server that stops answering mid-run: retry a call for this long, then keep the run's
+    # calls in <output folder>/tracking for scripts/sync_run.py, and go on
+    retry_s: float = 60.0
 
 
 @dataclass
@@ -235,6 +238,9 @@ class PredictConfig:
     min_chars: int = 1  # sentences shorter than this are skipped
     max_chars: int = 2000  # longer sentences are cut to this many characters
     max_doc_chars: int = 1_000_000  # longer documents are bad records
+    # A JSONL/txt line, CSV or WARC record, or .txt file of more bytes is a bad record, read past
+    # without being held in memory (a corrupt dump's gigabyte "line" must not exhaust memory)
+    max_record_bytes: int = 16_000_000
     batch_size: int = 64
     window: int = 2048  # sentences held at once (memory bound); sorted by length inside
     cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)
@@ -276,7 +282,7 @@ class CompareConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     experiment_name: str = "train"  # `experiment=X` on the command line lands here
     max_runs: int = 500
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 @dataclass

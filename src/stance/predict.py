@@ -3,10 +3,14 @@
 Reading, decompressing and sentence splitting run in a prefetch thread; the model
 sees windows of at most `window` sentences, sorted by length inside `predict_proba`;
 output is written shard by shard so that `resume=true` can pick up an interrupted job.
+One job at a time writes an output (a lock); SIGTERM or Ctrl-C closes the current shard
+and stops, and so does a full disk, each with a one-line hint to resume.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -19,8 +23,10 @@ from typing import Iterator
 from stance.actors import holder, load_gazetteer, year_of
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
+from stance.inference.lock import OutputLock
 from stance.inference.readers import Document, iter_documents
 from stance.inference.shards import ShardedOutput
+from stance.inference.stop import StopRequest
 from stance.outputs import load_classifier
 from stance.segment import split_spans
 from stance.serving import predictions_frame
@@ -98,6 +104,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None, gazetteer=None) -> Iterat
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
                           carry=tuple(cfg.carry), txt_mode=cfg.txt_mode, max_chars=cfg.max_doc_chars,
+                          max_record_bytes=cfg.max_record_bytes,
                           stdin_format=cfg.stdin_format)
 
     def tagged():
@@ -141,6 +148,11 @@ def run(cfg) -> dict:
     if not 0.0 <= cfg.min_score <= 1.0:
         raise StanceError(f"min_score={cfg.min_score} must be between 0 and 1",
                           fix="e.g. min_score=0.6: sentences whose calibrated top probability is lower get `uncertain`")
+    with _disk_full_hint(None), OutputLock(cfg.output):  # before the model loads: a second job is refused at once
+        return _run(cfg)
+
+
+def _run(cfg) -> dict:
     if cfg.num_threads:
         import torch
 
@@ -185,32 +197,17 @@ def run(cfg) -> dict:
 
     bar = tqdm(unit="doc", disable=not (cfg.progress and sys.stderr.isatty()), desc="predict")
     exhausted = False
-    while not exhausted:
-        writer, path = out.open_shard()
-        shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
-        with writer:
-            while shard_docs < cfg.shard_docs:
-                kind, payload = next(stream, ("end", None))
-                if kind == "end":
-                    exhausted = True
-                    break
-                if kind == "error":
-                    shard_errors.append(payload)
-                    continue
-                shard_docs += 1
-                pending.extend(payload)
-                bar.update(1)
-                if len(pending) >= cfg.window:
-                    shard_rows += _write(classify(pending), writer, label_counts)
-                    pending = []
-                    bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
-            shard_rows += _write(classify(pending), writer, label_counts)
-        if shard_docs or shard_errors:
-            out.commit(path, shard_docs, shard_rows, shard_errors)
-        else:
-            path.unlink(missing_ok=True)
-        n_docs, n_rows, n_bad = n_docs + shard_docs, n_rows + shard_rows, n_bad + len(shard_errors)
+    with StopRequest("closing the current shard, then stopping") as stop, _disk_full_hint(out):
+        while not (exhausted or stop.requested):
+            n_docs, n_rows, n_bad, exhausted = _write_shard(
+                cfg, out, stream, classify, label_counts, bar, stop, started, (n_docs, n_rows, n_bad))
     bar.close()
+    if stop.requested:
+        done = out.done
+        raise StanceError(f"stopped by {stop.name}: {len(out.manifest['shards'])} finished shards "
+                          f"({done['documents']:,} documents, {done['rows']:,} rows) are kept",
+                          where=str(out.parts),
+                          fix="run the same command with resume=true to finish", exit_code=stop.exit_code)
 
     elapsed = time.time() - started
     totals = out.done
@@ -223,9 +220,59 @@ def run(cfg) -> dict:
                                 "documents_per_s": round(n_docs / elapsed, 1) if elapsed else None,
                                 "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
                                 "duplicate_cache_hits": cache.hits if cache else None}}
-    out.finish(summary)
-    summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
-    return _report(cfg, summary)
+    with _disk_full_hint(out):
+        out.finish(summary)
+        summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
+        return _report(cfg, summary)
+
+
+@contextlib.contextmanager
+def _disk_full_hint(out: ShardedOutput | None):
+    """A full disk (or quota) while writing ends the job with one line: what is kept, what to do."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        kept = ""
+        if out is not None:
+            done = out.done
+            kept = (f": {len(out.manifest['shards'])} finished shards ({done['documents']:,} documents, "
+                    f"{done['rows']:,} rows) are kept in {out.parts}")
+        raise StanceError(f"no space left on the device{kept}", where=exc.filename or None,
+                          fix="free some space (or quota), then run the same command with resume=true") from None
+
+
+def _write_shard(cfg, out: ShardedOutput, stream, classify, label_counts: Counter, bar, stop: StopRequest,
+                 started: float, totals: tuple[int, int, int]) -> tuple[int, int, int, bool]:
+    """Classify and write one shard (fewer documents when a stop is requested); returns the
+    session's (documents, rows, bad records) and whether the input is exhausted."""
+    n_docs, n_rows, n_bad = totals
+    exhausted = False
+    writer, path = out.open_shard()
+    shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
+    with writer:
+        while shard_docs < cfg.shard_docs and not stop.requested:
+            kind, payload = next(stream, ("end", None))
+            if kind == "end":
+                exhausted = True
+                break
+            if kind == "error":
+                shard_errors.append(payload)
+                continue
+            shard_docs += 1
+            pending.extend(payload)
+            bar.update(1)
+            if len(pending) >= cfg.window:
+                shard_rows += _write(classify(pending), writer, label_counts)
+                pending = []
+                bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
+        shard_rows += _write(classify(pending), writer, label_counts)
+    if shard_docs or shard_errors:
+        out.commit(path, shard_docs, shard_rows, shard_errors)
+    else:
+        path.unlink(missing_ok=True)
+    return n_docs + shard_docs, n_rows + shard_rows, n_bad + len(shard_errors), exhausted
 
 
 def _report(cfg, summary: dict) -> dict:

@@ -146,4 +146,6 @@ def run(cfg) -> float:
                  if mlrun.model_version else ""))
         if mlrun.model_version:
             print(f"Registry: {promotion}")
+    if note := mlrun.status_line():  # the tracking server went away: what is kept, how to push it
+        print(note)
     return float(summary["best_validation_macro_f1"])
