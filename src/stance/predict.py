@@ -18,25 +18,12 @@ from typing import Iterator
 
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
-from stance.inference.readers import Document, iter_documents
+from stance.inference.readers import iter_documents
 from stance.inference.shards import ShardedOutput
+from stance.inference.units import units_of
 from stance.outputs import load_classifier
 from stance.segment import split_spans
 from stance.serving import predictions_frame
-
-
-def units_of(doc: Document, spans: list[tuple[int, int]] | None, min_chars: int = 1,
-             max_chars: int = 2000) -> list[dict]:
-    """The rows to classify for one document: its sentences (given as spans), or the whole record."""
-    if spans is None:
-        return [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
-    out = []
-    for idx, (start, end) in enumerate(spans):
-        if end - start < min_chars:
-            continue
-        out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                    "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
-    return out
 
 
 def _spans_of_block(block: list[tuple]) -> list:
