@@ -122,12 +122,13 @@ def run(cfg) -> dict:
 
         torch.set_num_threads(cfg.num_threads)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
-    from stance.inference.runtime import load_runtime, resolve_precision
+    from stance.inference.runtime import load_runtime, resolve_precision, resolve_runtime
 
-    precision = resolve_precision(classifier, cfg.runtime, cfg.precision)  # auto -> bf16 or fp32 here
-    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, precision)
-    if cfg.runtime != "torch" or precision != "fp32":
-        model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
+    runtime, runtime_why = resolve_runtime(classifier, cfg.runtime, cfg.precision)  # auto -> onnx or torch here
+    precision = resolve_precision(classifier, runtime, cfg.precision)  # auto -> bf16 or fp32 here
+    classifier = load_runtime(classifier, runtime, cfg.num_threads, precision)
+    if runtime != "torch" or precision != "fp32":
+        model_desc += f" [{runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
     temperature = getattr(classifier, "temperature", None)  # calibration the model folder carries
     columns = ((["id", "doc_id", "sent_idx", "start", "end"] if cfg.segment else ["id"])
@@ -143,7 +144,7 @@ def run(cfg) -> dict:
     cache = pool = None
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
-            str(classifier.source_dir), cfg.runtime, precision, cfg.num_threads or 1, cfg.cache_size))
+            str(classifier.source_dir), runtime, precision, cfg.num_threads or 1, cfg.cache_size))
         list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
@@ -189,7 +190,7 @@ def run(cfg) -> dict:
     elapsed = time.time() - started
     totals = out.done
     summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
-               "runtime": cfg.runtime, "precision": precision,
+               "runtime": runtime, "runtime_choice": runtime_why, "precision": precision,
                "temperature": temperature, "min_score": cfg.min_score,
                "documents": totals["documents"], "rows": totals["rows"],
                "bad_records": totals["bad_records"], "labels": dict(label_counts),
