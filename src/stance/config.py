@@ -246,7 +246,10 @@ class PredictConfig:
     cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)
     shard_docs: int = 10_000  # documents per output shard (the unit of resume)
     resume: bool = False
-    runtime: str = "torch"  # torch | onnx (int8 export) | onnx-fp32; see scripts/export.py
+    # auto (int8 ONNX on a CPU with VNNI/AMX when the model's export was checked to agree with
+    # fp32 on >= 99% of labels, else torch) | torch | onnx (int8 export) | onnx-fp32;
+    # see scripts/export.py. The summary records what auto chose and why.
+    runtime: str = "auto"
     # runtime=torch: auto (bf16 autocast where the CPU has AVX512-BF16/AMX or the GPU supports
     # it, else fp32) | fp32 | bf16 | fp16 (GPU). The summary records what auto chose.
     precision: str = "auto"

@@ -20,38 +20,17 @@ from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from stance.actors import holder, load_gazetteer, year_of
+from stance.actors import load_gazetteer
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
 from stance.inference.lock import OutputLock
-from stance.inference.readers import Document, iter_documents
+from stance.inference.readers import iter_documents
 from stance.inference.shards import ShardedOutput
 from stance.inference.stop import StopRequest
+from stance.inference.units import units_of
 from stance.outputs import load_classifier
 from stance.segment import split_spans
 from stance.serving import predictions_frame
-
-
-def units_of(doc: Document, spans: list[tuple[int, int]] | None, min_chars: int = 1,
-             max_chars: int = 2000, gazetteer=None) -> list[dict]:
-    """The rows to classify for one document: its sentences (given as spans), or the whole record.
-
-    With a gazetteer (`actors=true`) each row gets its stance holder as `actor`, aliases shared
-    across eras resolved by the document's carried `date`."""
-    if spans is None:
-        out = [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
-    else:
-        out = []
-        for idx, (start, end) in enumerate(spans):
-            if end - start < min_chars:
-                continue
-            out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                        "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
-    if gazetteer is not None:
-        year = year_of(doc.extra.get("date"))
-        for unit in out:
-            unit["actor"] = holder(unit["text"], gazetteer, year)
-    return out
 
 
 def _spans_of_block(block: list[tuple]) -> list:
@@ -158,12 +137,13 @@ def _run(cfg) -> dict:
 
         torch.set_num_threads(cfg.num_threads)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
-    from stance.inference.runtime import load_runtime, resolve_precision
+    from stance.inference.runtime import load_runtime, resolve_precision, resolve_runtime
 
-    precision = resolve_precision(classifier, cfg.runtime, cfg.precision)  # auto -> bf16 or fp32 here
-    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, precision)
-    if cfg.runtime != "torch" or precision != "fp32":
-        model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
+    runtime, runtime_why = resolve_runtime(classifier, cfg.runtime, cfg.precision)  # auto -> onnx or torch here
+    precision = resolve_precision(classifier, runtime, cfg.precision)  # auto -> bf16 or fp32 here
+    classifier = load_runtime(classifier, runtime, cfg.num_threads, precision)
+    if runtime != "torch" or precision != "fp32":
+        model_desc += f" [{runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
     temperature = getattr(classifier, "temperature", None)  # calibration the model folder carries
     gazetteer = load_gazetteer(cfg.gazetteer) if cfg.actors else None
@@ -181,7 +161,7 @@ def _run(cfg) -> dict:
     cache = pool = None
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
-            str(classifier.source_dir), cfg.runtime, precision, cfg.num_threads or 1, cfg.cache_size))
+            str(classifier.source_dir), runtime, precision, cfg.num_threads or 1, cfg.cache_size))
         list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
@@ -212,7 +192,7 @@ def _run(cfg) -> dict:
     elapsed = time.time() - started
     totals = out.done
     summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
-               "runtime": cfg.runtime, "precision": precision,
+               "runtime": runtime, "runtime_choice": runtime_why, "precision": precision,
                "temperature": temperature, "min_score": cfg.min_score,
                "documents": totals["documents"], "rows": totals["rows"],
                "bad_records": totals["bad_records"], "labels": dict(label_counts),

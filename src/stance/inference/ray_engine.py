@@ -30,6 +30,7 @@ import pandas as pd
 
 from stance.errors import StanceError
 from stance.inference.readers import Document, expand_inputs, iter_documents
+from stance.inference.units import units_of
 
 READ_BLOCK = 256  # documents per block handed from a read task to the splitters
 
@@ -62,7 +63,6 @@ def _read_files(batch: dict, opts: dict):
 
 def _split(batch: pd.DataFrame, opts: dict) -> pd.DataFrame:
     """Documents -> the rows to classify (sentences, or whole records with segment=false)."""
-    from stance.predict import units_of
     from stance.segment import split_spans
 
     out = []
