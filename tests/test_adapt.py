@@ -71,6 +71,16 @@ def test_adapt_then_train_from_the_adapted_encoder(tmp_path, store, data_dir, ti
                        f"paths.models_dir={tmp_path}/models", f"hydra.run.dir={tmp_path}/t")
     assert train.returncode == 0, train.stderr[-3000:]
 
-    again = run_script("adapt", f"input={dump}", f"output={out}", f"pretrained={tiny_pretrained}",
-                       "tracking=none", f"hydra.run.dir={tmp_path}/a2")
-    assert again.returncode == 2 and "output folder exists" in again.stderr
+
+def test_adapt_never_writes_over_a_folder(tmp_path):
+    from omegaconf import OmegaConf
+
+    from stance import adapt
+    from stance.config import AdaptConfig, PathsConfig, TrackingConfig
+    from stance.errors import StanceError
+
+    (tmp_path / "adapted").mkdir()
+    cfg = OmegaConf.structured(AdaptConfig(paths=PathsConfig(root=str(tmp_path)), tracking=TrackingConfig(enabled=False),
+                                           input=str(tmp_path), output=str(tmp_path / "adapted")))
+    with pytest.raises(StanceError, match="output folder exists"):
+        adapt.run(cfg)

@@ -131,12 +131,13 @@ def run(cfg) -> Path:
 
 
 def _model_of(input_path: str) -> str:
-    summary = Path(str(input_path).rstrip("/") + ".summary.json")
-    if summary.is_file():
-        try:
-            return str(json.loads(summary.read_text()).get("model", "unknown"))
-        except json.JSONDecodeError:
-            pass
+    """The model predict named in its summary (`<output>.summary.json`), if there is one."""
+    for summary in (Path(str(input_path) + ".summary.json"), Path(str(input_path).rstrip("/") + ".summary.json")):
+        if summary.is_file():
+            try:
+                return str(json.loads(summary.read_text()).get("model", "unknown"))
+            except json.JSONDecodeError:
+                pass
     return "unknown"
 
 
