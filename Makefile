@@ -13,7 +13,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external eval-realdev eval-documents errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory clean
+.PHONY: install train test ui evaluate eval-external eval-realdev eval-documents errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory sample ingest adapt al-sim clean
 
 install: $(BIN)/.installed
 
@@ -84,6 +84,20 @@ report: install
 # Holder accuracy of the gazetteer rule against the `actor` field of the corpus.
 holder-accuracy: install
 	$(BIN)/python scripts/holder_accuracy.py $(ARGS)
+
+# The labelling loop (README "Adapting to your own text"): ARGS="input=... output=..." etc.
+sample: install
+	$(BIN)/python scripts/sample.py $(ARGS)
+
+ingest: install
+	$(BIN)/python scripts/ingest.py $(ARGS)
+
+adapt: install
+	$(BIN)/python scripts/adapt.py $(ARGS)
+
+# Active-learning simulation on a held-out register of the document corpus (~25 CPU-minutes)
+al-sim: install
+	$(BIN)/python benchmarks/al_sim.py $(ARGS)
 
 # The MLflow UI on the project's local store (2 processes, ~0.5 GB).
 ui: install

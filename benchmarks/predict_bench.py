@@ -1,17 +1,25 @@
 """Batch-inference benchmark: our predict stage against a plain `transformers.pipeline` loop.
 
-    python benchmarks/predict_bench.py [--model models/latest] [--docs 300] [--threads 2]
+    python benchmarks/predict_bench.py [--model models/latest] [--docs 300] [--threads 2] [--repeats 3]
 
 On a dump generated from the project's own sentences (documents of 5-40 sentences) it
 reports sentences/s for
   (a) transformers.pipeline("text-classification", batch_size=32) over the same sentences,
-  (b) scripts/predict.py end to end with runtime=torch and its defaults (precision=auto:
-      bf16 autocast on CPUs with AVX512-BF16 or AMX, fp32 elsewhere; the table says which),
-  (b') the same with precision=fp32 (what (b) is on CPUs without native bf16),
-  (c) scripts/predict.py end to end with runtime=onnx (int8; exported first if missing),
+  (b) scripts/predict.py end to end with its defaults (runtime=auto, precision=auto: the
+      table says what they chose on this CPU),
+  (b') runtime=torch precision=fp32 (the reference every agreement is measured against),
+  (b'') runtime=torch precision=bf16 (autocast; what auto picks on CPUs with AVX512-BF16/AMX
+      when no checked int8 export is there),
+  (c) runtime=onnx (int8; exported first if missing),
 and, with --workers, (b) and (c) again with `workers=N` model processes of 1 thread each
-(N = --threads); the ratios to (a), the label agreement of each with fp32 torch (b'), and
-each run's peak RSS.
+(N = --threads); the ratios to (a), the label agreement of each with fp32 torch (b'), each
+run's peak RSS, and each path's share of its compute limit: useful FLOPs per sentence (from
+the dump's token counts and the model's shape, no padding) x sentences/s, over the matmul
+peak of its number format on this CPU (fp32 and bf16 torch.matmul, int8 ONNX Runtime
+MatMulInteger, measured here at --threads threads). The CPU's model and flags are recorded.
+Paths run interleaved (a b b' b'' c, a b ... for --repeats rounds) and each ratio to (a) is the
+median of the per-round ratios, so a machine whose speed drifts (or that is shared) moves
+both sides of a ratio alike.
 Rates of (b) and (c) count the whole job after model load: reading, sentence splitting,
 inference and writing. Writes benchmarks/results/predict_bench.{json,md}.
 """
@@ -91,15 +99,75 @@ print(json.dumps({"sentences": len(sents), "seconds": elapsed}))
 '''
 
 
+def _rate(fn, ops: float, seconds: float) -> float:
+    """Peak rate of `fn` (ops per call): the best of short timing windows, after a warm-up."""
+    fn()
+    best, deadline = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        t, n = time.perf_counter(), 0
+        while n < 5:
+            fn()
+            n += 1
+        best = max(best, ops * n / (time.perf_counter() - t))
+    return best
+
+
+def compute_limits(threads: int, seconds: float = 2.0) -> dict:
+    """Matmul peaks on this CPU at `threads` threads, in G(FL)OP/s, on a shape like the model's
+    (2,048 tokens x 384 -> 1,536): fp32 and bf16 with torch.matmul, int8 with ONNX Runtime's
+    MatMulInteger (u8 x s8, constant weights: what the int8 export runs)."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from onnx import TensorProto, helper, numpy_helper
+
+    torch.set_num_threads(threads)
+    m, k, n = 2048, 384, 1536
+    ops, limits = 2.0 * m * k * n, {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a, b = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
+        limits[name] = _rate(lambda: a @ b, ops, seconds) / 1e9
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.integers(-127, 128, (k, n), dtype=np.int8), "b")
+    graph = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mm",
+                              [helper.make_tensor_value_info("a", TensorProto.UINT8, [m, k])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])], [weight])
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    sess = ort.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                                .SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    x = rng.integers(0, 256, (m, k), dtype=np.uint8)
+    limits["int8"] = _rate(lambda: sess.run(None, {"a": x}), ops, seconds) / 1e9
+    return {key: round(v, 1) for key, v in limits.items()}
+
+
+def gflop_per_sentence(model: Path, texts: list[str]) -> float:
+    """Useful GFLOP per sentence (no padding): encoder matmuls and attention from each
+    sentence's token count and the model's shape, plus pooler and classifier."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    cfg = AutoConfig.from_pretrained(model)
+    d, f, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    lengths = [len(x) for x in AutoTokenizer.from_pretrained(model)(texts, truncation=True,
+                                                                    max_length=128)["input_ids"]]
+    per_token = layers * 2 * (4 * d * d + 2 * d * f)
+    total = sum(t * per_token + layers * 4 * t * t * d + 2 * d * d + 2 * d * cfg.num_labels for t in lengths)
+    return total / len(lengths) / 1e9
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(ROOT / "models" / "latest"))
     ap.add_argument("--docs", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
-    ap.add_argument("--repeats", type=int, default=1, help="runs of each path; the median rate is reported")
+    ap.add_argument("--repeats", type=int, default=1, help="rounds over all paths; medians are reported")
     ap.add_argument("--workers", action="store_true", help="also run (b) and (c) with workers=N processes")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    from stance.hardware import cpu_info
+    from stance.segment import split_sentences
+
     model = Path(args.model).resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     dump = args.work / "dump.jsonl"
@@ -111,62 +179,75 @@ def main() -> int:
     if not (model / "onnx" / "model.int8.onnx").is_file():
         peak_rss_run([py, str(ROOT / "scripts" / "export.py"), f"model={model}", "tracking=none",
                       f"hydra.run.dir={args.work}/export"], env)
+    sentences = [s.text for line in dump.read_text().splitlines() for s in split_sentences(json.loads(line)["text"])]
+    gflop = gflop_per_sentence(model, sentences)
+    limits = compute_limits(args.threads)
+    print(f"cpu: {cpu_info()}; limits G(FL)OP/s: {limits}; {gflop:.3f} GFLOP per sentence", flush=True)
 
-    # the baseline times its classification loop only (sentences are split before the clock starts)
-    rates_a, rss_a = [], 0
-    for _ in range(args.repeats):
-        _, rss, out = peak_rss_run([py, "-c", BASELINE, str(model), str(dump), str(args.threads)], env)
-        res_a = json.loads(out.strip().splitlines()[-1])
-        rates_a.append(res_a["sentences"] / res_a["seconds"])
-        rss_a = max(rss_a, rss)
-    rate_a = statistics.median(rates_a)
-
-    results = {"docs": args.docs, "sentences": res_a["sentences"], "threads": args.threads,
-               "repeats": args.repeats, "a_pipeline": {"sentences_per_s": round(rate_a, 1),
-                                                       "runs": [round(r, 1) for r in rates_a],
-                                                       "peak_rss_mb": round(rss_a / 2**20)}}
-    outputs = {}
     one = [f"num_threads={args.threads}"]
     many = [f"workers={args.threads}", "num_threads=1"]
-    runs = [("b_torch", "torch", "auto", one), ("b_torch_fp32", "torch", "fp32", one),
-            ("c_onnx_int8", "onnx", "auto", one)]
-    runs += [("b_torch_workers", "torch", "auto", many), ("c_onnx_int8_workers", "onnx", "auto", many)
-             ] if args.workers else []
-    for key, runtime, precision, extra in runs:
-        out = args.work / f"{key}.jsonl"
-        cmd = [py, str(ROOT / "scripts" / "predict.py"), f"model={model}", f"input={dump}", f"output={out}",
-               f"runtime={runtime}", f"precision={precision}", *extra,
-               "tracking=none", "progress=false", f"hydra.run.dir={args.work}/{key}"]
-        rates, peak = [], 0
-        for _ in range(args.repeats):
-            _, rss, _ = peak_rss_run(cmd, env)
-            summary = json.loads(Path(str(out) + ".summary.json").read_text())
-            rates.append(summary["this_session"]["sentences_per_s"])
-            peak = max(peak, rss)
-        results[key] = {"sentences_per_s": round(statistics.median(rates), 1), "runs": rates,
-                        "peak_rss_mb": round(peak / 2**20), "precision": summary["precision"]}
-        outputs[key] = [json.loads(l)["label"] for l in out.read_text().splitlines()]
-    results["b_over_a"] = round(results["b_torch"]["sentences_per_s"] / rate_a, 2)
-    results["c_over_a"] = round(results["c_onnx_int8"]["sentences_per_s"] / rate_a, 2)
-    b = outputs["b_torch_fp32"]
-    auto = results["b_torch"]["precision"]
-    names = {"b_torch": f"(b) predict, runtime=torch, defaults (precision=auto: {auto} here)",
-             "b_torch_fp32": "(b') predict, runtime=torch precision=fp32",
+    paths = {"a_pipeline": None,  # (key, overrides)
+             "b_defaults": one, "b_torch_fp32": ["runtime=torch", "precision=fp32", *one],
+             "b_torch_bf16": ["runtime=torch", "precision=bf16", *one], "c_onnx_int8": ["runtime=onnx", *one]}
+    if args.workers:
+        paths.update({"b_defaults_workers": many, "c_onnx_int8_workers": ["runtime=onnx", *many]})
+    rates: dict = {key: [] for key in paths}
+    peaks: dict = {key: 0 for key in paths}
+    summaries: dict = {}
+    for _ in range(args.repeats):  # interleaved: every path once per round
+        for key, extra in paths.items():
+            if extra is None:  # the baseline times its loop only (sentences split before the clock)
+                _, rss, out = peak_rss_run([py, "-c", BASELINE, str(model), str(dump), str(args.threads)], env)
+                res = json.loads(out.strip().splitlines()[-1])
+                rates[key].append(res["sentences"] / res["seconds"])
+            else:
+                out = args.work / f"{key}.jsonl"
+                _, rss, _ = peak_rss_run([py, str(ROOT / "scripts" / "predict.py"), f"model={model}",
+                                          f"input={dump}", f"output={out}", *extra, "tracking=none",
+                                          "progress=false", f"hydra.run.dir={args.work}/{key}"], env)
+                summaries[key] = json.loads(Path(str(out) + ".summary.json").read_text())
+                rates[key].append(summaries[key]["this_session"]["sentences_per_s"])
+            peaks[key] = max(peaks[key], rss)
+
+    fp32_labels = [json.loads(l)["label"] for l in (args.work / "b_torch_fp32.jsonl").read_text().splitlines()]
+    results = {"docs": args.docs, "sentences": len(sentences), "threads": args.threads, "repeats": args.repeats,
+               "cpu": cpu_info(), "compute_limits_gops": limits, "gflop_per_sentence": round(gflop, 4)}
+    names = {"a_pipeline": "(a) transformers.pipeline, batch 32 (fp32)",
+             "b_defaults": "(b) predict, defaults", "b_torch_fp32": "(b') predict, runtime=torch precision=fp32",
+             "b_torch_bf16": "(b'') predict, runtime=torch precision=bf16",
              "c_onnx_int8": "(c) predict, runtime=onnx (int8)",
-             "b_torch_workers": f"(b) with workers={args.threads}, 1 thread each",
+             "b_defaults_workers": f"(b) with workers={args.threads}, 1 thread each",
              "c_onnx_int8_workers": f"(c) with workers={args.threads}, 1 thread each"}
-    lines = ["| path | sentences/s | / (a) | label agreement with (b') fp32 | peak RSS MB |", "|---|---|---|---|---|",
-             f"| (a) transformers.pipeline, batch 32 | {results['a_pipeline']['sentences_per_s']} | 1.0 | | "
-             f"{results['a_pipeline']['peak_rss_mb']} |"]
-    for key in outputs:
-        results[key]["over_a"] = round(results[key]["sentences_per_s"] / rate_a, 2)
-        results[key]["agreement_with_b"] = round(sum(x == y for x, y in zip(b, outputs[key])) / len(b), 4)
-        lines.append(f"| {names[key]} | {results[key]['sentences_per_s']} | {results[key]['over_a']} | "
-                     f"{results[key]['agreement_with_b']:.2%} | {results[key]['peak_rss_mb']} |")
-    results["b_fp32_over_a"] = round(results["b_torch_fp32"]["sentences_per_s"] / rate_a, 2)
-    table = "\n".join(lines + ["", f"b/a = {results['b_over_a']} (b'/a = {results['b_fp32_over_a']}), "
-                                    f"c/a = {results['c_over_a']}"
-           + f" ({results['sentences']} sentences, {args.threads} threads, median of {args.repeats} runs)"])
+    lines = ["| path | sentences/s (median) | / (a), median of rounds | label agreement with (b') fp32 "
+             "| share of compute limit | peak RSS MB |", "|---|---|---|---|---|---|"]
+    for key in paths:
+        summary = summaries.get(key, {"runtime": "torch", "precision": "fp32"})
+        fmt = "int8" if summary["runtime"] in ("onnx", "onnx-int8") else summary["precision"]
+        fmt = fmt if fmt in limits else "fp32"
+        rate = statistics.median(rates[key])
+        over_a = statistics.median(r / a for r, a in zip(rates[key], rates["a_pipeline"]))
+        share = rate * gflop / limits[fmt]
+        entry = {"sentences_per_s": round(rate, 1), "runs": [round(r, 1) for r in rates[key]],
+                 "over_a": round(over_a, 2), "number_format": fmt, "share_of_limit": round(share, 3),
+                 "peak_rss_mb": round(peaks[key] / 2**20)}
+        agreement = ""
+        if key in summaries:
+            labels = [json.loads(l)["label"] for l in (args.work / f"{key}.jsonl").read_text().splitlines()]
+            entry["agreement_with_fp32"] = round(sum(x == y for x, y in zip(fp32_labels, labels)) / len(labels), 4)
+            entry.update(runtime=summary["runtime"], precision=summary["precision"],
+                         runtime_choice=summary.get("runtime_choice"))
+            agreement = f"{entry['agreement_with_fp32']:.2%}"
+        name = names[key] + (f" ({summary['runtime']}, {summary['precision']}: {summary.get('runtime_choice')})"
+                             if key.startswith("b_defaults") else "")
+        results[key] = entry
+        lines.append(f"| {name} | {entry['sentences_per_s']} | {entry['over_a']} | {agreement} | "
+                     f"{share:.0%} of {fmt} {limits[fmt]:.0f} | {entry['peak_rss_mb']} |")
+    info = results["cpu"]
+    table = "\n".join(lines + ["", f"CPU: {info['model']}, {info['cores']} cores usable, flags "
+                                    f"{' '.join(info['flags'])}; matmul limits at {args.threads} threads: "
+                                    + ", ".join(f"{k} {v:.0f}" for k, v in limits.items())
+                                    + f" G(FL)OP/s; {gflop:.3f} useful GFLOP per sentence; "
+                                    f"{len(sentences)} sentences, {args.repeats} interleaved rounds"])
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "predict_bench.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -58,15 +58,26 @@ def store(tmp_path) -> dict:
     return {"uri": f"sqlite:///{tmp_path}/mlflow.db", "artifacts": str(tmp_path / "mlartifacts")}
 
 
+def _script(name: str, overrides: tuple, env: dict | None) -> tuple[list[str], dict]:
+    if name in ("train", "evaluate", "errors") and not any(o.startswith("paths.shared_dir=") for o in overrides):
+        overrides = (*overrides, f"paths.shared_dir={FIXTURES / 'shared'}")
+    full_env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    full_env.update(env or {})
+    return [sys.executable, str(ROOT / "scripts" / f"{name}.py"), *overrides], full_env
+
+
 def run_script(name: str, *overrides: str, cwd: Path = ROOT, timeout: int = 300,
                env: dict | None = None) -> subprocess.CompletedProcess:
     """Run scripts/<name>.py as a user would, returning the completed process.
 
     Stages that score eval sets read the small made-up ones in tests/fixtures/shared
     (same layout as the team's shared folder) unless a test names another folder."""
-    if name in ("train", "evaluate", "errors") and not any(o.startswith("paths.shared_dir=") for o in overrides):
-        overrides = (*overrides, f"paths.shared_dir={FIXTURES / 'shared'}")
-    full_env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *overrides],
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)
+    cmd, full_env = _script(name, overrides, env)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def start_script(name: str, *overrides: str, env: dict | None = None) -> subprocess.Popen:
+    """Start scripts/<name>.py in its own session (stdout and stderr piped), as run_script would run it."""
+    cmd, full_env = _script(name, overrides, env)
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=full_env, start_new_session=True)

@@ -68,3 +68,15 @@ def test_route_overrides_for_paths():
     routed = route_overrides(["model=models/x", "data=corpus", "data=some/file.jsonl", "split=test"],
                              CONFIGS, {"model": "model_uri", "data": "data_file"}, groups=("data",))
     assert routed == ["model_uri=models/x", "data=corpus", "data_file=some/file.jsonl", "split=test"]
+
+
+@pytest.mark.parametrize("stage", ["train", "compare"])
+def test_cfg_job_resolve_prints_the_resolved_config(stage):
+    """Hydra's `--cfg job --resolve` works: Hydra's runtime output folder resolves to null."""
+    from conftest import run_script
+
+    proc = run_script(stage, "--cfg", "job", "--resolve", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cfg = OmegaConf.create(proc.stdout)
+    assert cfg.paths.output_dir is None and "${" not in proc.stdout
+    assert cfg.paths.models_dir.endswith("/models")

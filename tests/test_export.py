@@ -21,6 +21,8 @@ def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained, monkeypatc
     assert ex.returncode == 0, ex.stderr[-3000:]
     assert (folder / "onnx" / "model.onnx").is_file() and (folder / "onnx" / "model.int8.onnx").is_file()
     assert "'fp32_agreement': 1.0" in ex.stdout
+    report = json.loads((folder / "onnx" / "export.json").read_text())  # what runtime=auto reads
+    assert report["fp32_agreement"] == 1.0 and 0.0 <= report["int8_agreement"] <= 1.0
 
     from stance.inference.runtime import OnnxClassifier
     from stance.models import load

@@ -84,6 +84,9 @@ def test_train_evaluate_predict(tmp_path, store, data_dir, tiny_pretrained):
     pr = run_script("predict", f"model={latest}", f"input={docs}", f"output={out_file}",
                     f"hydra.run.dir={tmp_path}/pr")
     assert pr.returncode == 0, pr.stderr[-3000:]
+    # nothing but our summary: no library warnings or progress bars a user can do nothing about
+    lines = pr.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("2 documents -> 3 rows"), pr.stderr
     rows = pd.read_parquet(out_file)
     assert rows["doc_id"].tolist() == ["d0", "d0", "d1"]
     assert rows["sent_idx"].tolist() == [0, 1, 0]

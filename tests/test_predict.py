@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_script, start_script
 
 pytestmark = pytest.mark.integration
 
@@ -39,12 +39,38 @@ def make_dump(path: Path, n_docs: int) -> Path:
     return path
 
 
-def test_kill_then_resume_equals_uninterrupted(tmp_path, tfidf_model):
-    dump = make_dump(tmp_path / "dump.jsonl", 6000)
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, tfidf_model):
+    """A 6,000-document dump, the arguments every interrupted run uses, and its uninterrupted output."""
+    tmp = tmp_path_factory.mktemp("reference")
+    dump = make_dump(tmp / "dump.jsonl", 6000)
     common = [f"model={tfidf_model}", f"input={dump}", "shard_docs=300", "window=256", "carry=[source]"]
-    full = run_script("predict", *common, f"output={tmp_path}/full.jsonl", f"hydra.run.dir={tmp_path}/a")
+    full = run_script("predict", *common, f"output={tmp}/full.jsonl", f"hydra.run.dir={tmp}/a")
     assert full.returncode == 0, full.stderr[-2000:]
+    return common, tmp / "full.jsonl"
 
+
+def wait_for_shards(manifest: Path, n: int, proc: subprocess.Popen) -> None:
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {n} shards in {manifest} (job ended: {proc.poll()})")
+
+
+def last_line_error(proc_stderr: str, *needles: str) -> str:
+    """The job ended with one `error:` line, the last one, with no traceback."""
+    assert "Traceback" not in proc_stderr, proc_stderr[-3000:]
+    lines = proc_stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and sum(l.startswith("error: ") for l in lines) == 1, proc_stderr
+    for n in needles:
+        assert n in lines[-1], lines[-1]
+    return lines[-1]
+
+
+def test_kill_then_resume_equals_uninterrupted(tmp_path, reference):
+    common, full = reference
     out = tmp_path / "resumed.jsonl"
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "predict.py"), *common, f"output={out}",
                              f"hydra.run.dir={tmp_path}/b"], stdout=subprocess.DEVNULL,
@@ -63,7 +89,9 @@ def test_kill_then_resume_equals_uninterrupted(tmp_path, tfidf_model):
 
     again = run_script("predict", *common, f"output={out}", "resume=true", f"hydra.run.dir={tmp_path}/c")
     assert again.returncode == 0, again.stderr[-2000:]
-    a = pd.read_json(tmp_path / "full.jsonl", lines=True)
+    # the killed job could not remove its lock file: the lock is free, and taken over with a note
+    assert f"note: {out}: taking over the lock of a job that is gone (pid {proc.pid} " in again.stderr
+    a = pd.read_json(full, lines=True)
     b = pd.read_json(out, lines=True)
     assert len(a) == len(b) and b["id"].is_unique
     pd.testing.assert_frame_equal(a, b)
@@ -73,6 +101,90 @@ def test_kill_then_resume_equals_uninterrupted(tmp_path, tfidf_model):
     summary = json.loads((tmp_path / "resumed.jsonl.summary.json").read_text())
     assert summary["documents"] == 6000 and summary["this_session"]["documents"] < 6000
     assert summary["this_session"]["duplicate_cache_hits"] > 0
+
+
+def test_second_job_is_refused_and_sigterm_closes_the_shard(tmp_path, reference):
+    """A second job on the same output gets one line naming the holder; SIGTERM makes the
+    first close its current shard, write the manifest and exit 143 with a hint to resume."""
+    common, full = reference
+    out = tmp_path / "out.jsonl"
+    first = start_script("predict", *common, f"output={out}", f"hydra.run.dir={tmp_path}/a")
+    wait_for_shards(tmp_path / "out.jsonl.parts" / "_manifest.json", 1, first)
+    os.kill(first.pid, signal.SIGSTOP)  # holds the lock, mid-job, while the second one tries
+    try:
+        second = run_script("predict", *common, f"output={out}", f"hydra.run.dir={tmp_path}/b")
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert second.returncode == 2
+    last_line_error(second.stderr, f"{out}: the output is in use by another job (pid {first.pid} on ",
+                    "wait for that job to end, or write to another output")
+
+    os.kill(first.pid, signal.SIGTERM)
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 128 + signal.SIGTERM
+    assert "SIGTERM: closing the current shard, then stopping" in stderr
+    last_line_error(stderr, "stopped by SIGTERM", "finished shards", "run the same command with resume=true")
+    parts = tmp_path / "out.jsonl.parts"
+    manifest = json.loads((parts / "_manifest.json").read_text())
+    assert not out.exists() and not (tmp_path / "out.jsonl.lock").exists()
+    assert sorted(p.name for p in parts.iterdir()) == sorted([s["file"] for s in manifest["shards"]] + ["_manifest.json"])
+    assert 0 < sum(s["documents"] for s in manifest["shards"]) < 6000
+
+    again = run_script("predict", *common, f"output={out}", "resume=true", f"hydra.run.dir={tmp_path}/c")
+    assert again.returncode == 0, again.stderr[-2000:]
+    pd.testing.assert_frame_equal(pd.read_json(full, lines=True), pd.read_json(out, lines=True))
+
+
+def test_damaged_shard_is_redone_on_resume(tmp_path, tfidf_model):
+    dump = make_dump(tmp_path / "dump.jsonl", 300)
+    args = [f"model={tfidf_model}", f"input={dump}", f"output={tmp_path}/out", "shard_docs=50"]
+    proc = run_script("predict", *args, f"hydra.run.dir={tmp_path}/a")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    before = pd.read_parquet(tmp_path / "out")
+    damaged = tmp_path / "out" / "part-00002.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-100])  # a truncated file, as a failing disk leaves it
+
+    again = run_script("predict", *args, "resume=true", f"hydra.run.dir={tmp_path}/b")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"note: {damaged} is damaged (" in again.stderr
+    assert "keeping the 2 shards before it (100 documents), redoing the rest" in again.stderr
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["documents"] == 300 and summary["this_session"]["documents"] == 200
+    pd.testing.assert_frame_equal(before, pd.read_parquet(tmp_path / "out"))
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 24 MB tmpfs: a disk that fills up. Mounting needs root (as CI runs) or CAP_SYS_ADMIN."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a size-limited tmpfs here (needs root): {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_disk_full_keeps_the_finished_shards_and_resume_completes(tmp_path, reference, small_disk):
+    common, full = reference
+    filler = small_disk / "filler"
+    filler.write_bytes(b"\0" * (23 << 20))  # about 1 MB left: two or so shards of 300 documents
+    out = small_disk / "out.jsonl"
+    proc = run_script("predict", *common, f"output={out}", f"hydra.run.dir={tmp_path}/a")
+    assert proc.returncode == 2
+    last_line_error(proc.stderr, "no space left on the device", "finished shards",
+                    f"are kept in {out}.parts", "free some space", "resume=true")
+    parts = small_disk / "out.jsonl.parts"
+    manifest = json.loads((parts / "_manifest.json").read_text())
+    assert len(manifest["shards"]) >= 1 and not out.exists()
+    assert not [p.name for p in parts.iterdir() if ".tmp-" in p.name]  # no half-written file left
+    assert not (small_disk / "out.jsonl.lock").exists()
+
+    filler.unlink()
+    again = run_script("predict", *common, f"output={out}", "resume=true", f"hydra.run.dir={tmp_path}/b")
+    assert again.returncode == 0, again.stderr[-2000:]
+    pd.testing.assert_frame_equal(pd.read_json(full, lines=True), pd.read_json(out, lines=True))
 
 
 def test_folder_output_stdin_and_error_rate(tmp_path, tfidf_model):

@@ -18,6 +18,7 @@ def setup_environment(root: Path) -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' "Loading weights" bar
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     # Library chatter that says nothing actionable to our users.
@@ -47,7 +48,8 @@ def hydra_entry(config_name: str, stage: Callable, root: Path, routes: dict[str,
                 groups: tuple[str, ...] = ()) -> Callable:
     """A `main()` that composes configs/<config_name>.yaml and runs `stage(cfg)`.
 
-    A StanceError (a problem the user can fix) is printed on one line, exit status 2.
+    A StanceError (a problem the user can fix) is printed on one line, exit status 2 (or the
+    error's own); Ctrl-C that a stage does not handle itself ends with one line, status 130.
     """
     setup_environment(root)
     import hydra
@@ -65,6 +67,9 @@ def hydra_entry(config_name: str, stage: Callable, root: Path, routes: dict[str,
             return stage(cfg)
         except StanceError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            sys.exit(130)
 
     return _main

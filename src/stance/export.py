@@ -8,6 +8,7 @@ agreement of each with the torch model on the folder's own test sentences (if an
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,7 @@ def agreement(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def run(cfg) -> dict:
-    from stance.inference.runtime import OnnxClassifier
+    from stance.inference.runtime import EXPORT_REPORT, OnnxClassifier
 
     classifier, desc = load_classifier(cfg.model_uri, cfg.tracking)
     folder = Path(classifier.source_dir)
@@ -89,6 +90,9 @@ def run(cfg) -> dict:
         for variant, path in (("fp32", fp32), ("int8", int8)):
             onnx_proba = OnnxClassifier(folder, path.name).predict_proba(texts)
             out[f"{variant}_agreement"] = agreement(ref, onnx_proba)
+    out["check_file"] = str(cfg.check_file) if texts else None
+    # runtime=auto reads this: int8 becomes the default only where it agreed well enough
+    (folder / ONNX_DIR / EXPORT_REPORT).write_text(json.dumps(out, indent=2) + "\n")
     print(out)
     return out
 

@@ -1,6 +1,14 @@
-"""What the hardware does natively (one place for the checks that pick precisions)."""
+"""What the hardware does natively (one place for the checks that pick precisions and runtimes)."""
 
 from __future__ import annotations
+
+import os
+import platform
+from functools import lru_cache
+
+# CPU flags that decide which inference path is fast (as /proc/cpuinfo spells them)
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16",
+               "amx_tile", "amx_int8", "amx_bf16")
 
 
 def native_bf16(device: str = "cpu") -> bool:
@@ -12,3 +20,37 @@ def native_bf16(device: str = "cpu") -> bool:
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu, private but stable
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def native_int8() -> bool:
+    """Whether the CPU multiplies int8 faster than fp32: VNNI (AVX512-VNNI, AVX-VNNI) or AMX.
+    Without it (AVX2 only) ONNX Runtime's int8 MatMul runs no faster than fp32."""
+    flags = set(cpu_info()["flags"])
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+@lru_cache(maxsize=1)
+def cpu_info() -> dict:
+    """The CPU's model name, its speed-relevant flags (SPEED_FLAGS) and the cores this process
+    may use: what benchmark results and run summaries record."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model in ("", platform.machine(), platform.processor()):
+                    model = value.strip()
+                elif key == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:  # not Linux: ask torch what it found
+        try:
+            import torch
+
+            cap = torch.backends.cpu.get_cpu_capability().lower()  # e.g. "avx512", "avx2"
+            flags = {"avx2"} | ({"avx512f"} if cap.startswith("avx512") else set())
+        except Exception:
+            pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"model": model, "flags": [f for f in SPEED_FLAGS if f in flags], "cores": cores}

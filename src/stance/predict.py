@@ -3,10 +3,14 @@
 Reading, decompressing and sentence splitting run in a prefetch thread; the model
 sees windows of at most `window` sentences, sorted by length inside `predict_proba`;
 output is written shard by shard so that `resume=true` can pick up an interrupted job.
+One job at a time writes an output (a lock); SIGTERM or Ctrl-C closes the current shard
+and stops, and so does a full disk, each with a one-line hint to resume.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -16,36 +20,17 @@ from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from stance.actors import holder, load_gazetteer, year_of
+from stance.actors import load_gazetteer
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
-from stance.inference.readers import Document, iter_documents
+from stance.inference.lock import OutputLock
+from stance.inference.readers import iter_documents
 from stance.inference.shards import ShardedOutput
+from stance.inference.stop import StopRequest
+from stance.inference.units import units_of
 from stance.outputs import load_classifier
 from stance.segment import split_spans
 from stance.serving import predictions_frame
-
-
-def units_of(doc: Document, spans: list[tuple[int, int]] | None, min_chars: int = 1,
-             max_chars: int = 2000, gazetteer=None) -> list[dict]:
-    """The rows to classify for one document: its sentences (given as spans), or the whole record.
-
-    With a gazetteer (`actors=true`) each row gets its stance holder as `actor`, aliases shared
-    across eras resolved by the document's carried `date`."""
-    if spans is None:
-        out = [{"id": doc.doc_id, "text": doc.text[:max_chars], **doc.extra}]
-    else:
-        out = []
-        for idx, (start, end) in enumerate(spans):
-            if end - start < min_chars:
-                continue
-            out.append({"id": f"{doc.doc_id}:{idx}", "doc_id": doc.doc_id, "sent_idx": idx,
-                        "start": start, "end": end, "text": doc.text[start:end][:max_chars], **doc.extra})
-    if gazetteer is not None:
-        year = year_of(doc.extra.get("date"))
-        for unit in out:
-            unit["actor"] = holder(unit["text"], gazetteer, year)
-    return out
 
 
 def _spans_of_block(block: list[tuple]) -> list:
@@ -98,6 +83,7 @@ def events(cfg, encode=None, skip: int = 0, pool=None, gazetteer=None) -> Iterat
     docs = iter_documents(cfg.input, cfg.text_field, cfg.id_field,
                           on_error=lambda where, reason: pending.append({"where": where, "reason": reason}),
                           carry=tuple(cfg.carry), txt_mode=cfg.txt_mode, max_chars=cfg.max_doc_chars,
+                          max_record_bytes=cfg.max_record_bytes,
                           stdin_format=cfg.stdin_format)
 
     def tagged():
@@ -141,17 +127,23 @@ def run(cfg) -> dict:
     if not 0.0 <= cfg.min_score <= 1.0:
         raise StanceError(f"min_score={cfg.min_score} must be between 0 and 1",
                           fix="e.g. min_score=0.6: sentences whose calibrated top probability is lower get `uncertain`")
+    with _disk_full_hint(None), OutputLock(cfg.output):  # before the model loads: a second job is refused at once
+        return _run(cfg)
+
+
+def _run(cfg) -> dict:
     if cfg.num_threads:
         import torch
 
         torch.set_num_threads(cfg.num_threads)
     classifier, model_desc = load_classifier(cfg.model_uri, cfg.tracking)
-    from stance.inference.runtime import load_runtime, resolve_precision
+    from stance.inference.runtime import load_runtime, resolve_precision, resolve_runtime
 
-    precision = resolve_precision(classifier, cfg.runtime, cfg.precision)  # auto -> bf16 or fp32 here
-    classifier = load_runtime(classifier, cfg.runtime, cfg.num_threads, precision)
-    if cfg.runtime != "torch" or precision != "fp32":
-        model_desc += f" [{cfg.runtime}{'' if precision == 'fp32' else ' ' + precision}]"
+    runtime, runtime_why = resolve_runtime(classifier, cfg.runtime, cfg.precision)  # auto -> onnx or torch here
+    precision = resolve_precision(classifier, runtime, cfg.precision)  # auto -> bf16 or fp32 here
+    classifier = load_runtime(classifier, runtime, cfg.num_threads, precision)
+    if runtime != "torch" or precision != "fp32":
+        model_desc += f" [{runtime}{'' if precision == 'fp32' else ' ' + precision}]"
     labels = classifier.labels
     temperature = getattr(classifier, "temperature", None)  # calibration the model folder carries
     gazetteer = load_gazetteer(cfg.gazetteer) if cfg.actors else None
@@ -169,7 +161,7 @@ def run(cfg) -> dict:
     cache = pool = None
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
-            str(classifier.source_dir), cfg.runtime, precision, cfg.num_threads or 1, cfg.cache_size))
+            str(classifier.source_dir), runtime, precision, cfg.num_threads or 1, cfg.cache_size))
         list(pool.map(_worker_ready, range(cfg.workers)))  # the clock starts once the models are loaded
         classifier, classify = None, list  # units come back classified; free this process's copy
     else:
@@ -185,37 +177,22 @@ def run(cfg) -> dict:
 
     bar = tqdm(unit="doc", disable=not (cfg.progress and sys.stderr.isatty()), desc="predict")
     exhausted = False
-    while not exhausted:
-        writer, path = out.open_shard()
-        shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
-        with writer:
-            while shard_docs < cfg.shard_docs:
-                kind, payload = next(stream, ("end", None))
-                if kind == "end":
-                    exhausted = True
-                    break
-                if kind == "error":
-                    shard_errors.append(payload)
-                    continue
-                shard_docs += 1
-                pending.extend(payload)
-                bar.update(1)
-                if len(pending) >= cfg.window:
-                    shard_rows += _write(classify(pending), writer, label_counts)
-                    pending = []
-                    bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
-            shard_rows += _write(classify(pending), writer, label_counts)
-        if shard_docs or shard_errors:
-            out.commit(path, shard_docs, shard_rows, shard_errors)
-        else:
-            path.unlink(missing_ok=True)
-        n_docs, n_rows, n_bad = n_docs + shard_docs, n_rows + shard_rows, n_bad + len(shard_errors)
+    with StopRequest("closing the current shard, then stopping") as stop, _disk_full_hint(out):
+        while not (exhausted or stop.requested):
+            n_docs, n_rows, n_bad, exhausted = _write_shard(
+                cfg, out, stream, classify, label_counts, bar, stop, started, (n_docs, n_rows, n_bad))
     bar.close()
+    if stop.requested:
+        done = out.done
+        raise StanceError(f"stopped by {stop.name}: {len(out.manifest['shards'])} finished shards "
+                          f"({done['documents']:,} documents, {done['rows']:,} rows) are kept",
+                          where=str(out.parts),
+                          fix="run the same command with resume=true to finish", exit_code=stop.exit_code)
 
     elapsed = time.time() - started
     totals = out.done
     summary = {"input": str(cfg.input), "output": str(cfg.output), "model": model_desc,
-               "runtime": cfg.runtime, "precision": precision,
+               "runtime": runtime, "runtime_choice": runtime_why, "precision": precision,
                "temperature": temperature, "min_score": cfg.min_score,
                "documents": totals["documents"], "rows": totals["rows"],
                "bad_records": totals["bad_records"], "labels": dict(label_counts),
@@ -223,9 +200,59 @@ def run(cfg) -> dict:
                                 "documents_per_s": round(n_docs / elapsed, 1) if elapsed else None,
                                 "sentences_per_s": round(n_rows / elapsed, 1) if elapsed else None,
                                 "duplicate_cache_hits": cache.hits if cache else None}}
-    out.finish(summary)
-    summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
-    return _report(cfg, summary)
+    with _disk_full_hint(out):
+        out.finish(summary)
+        summary["errors_file"] = str(out.errors_path) if totals["bad_records"] else None
+        return _report(cfg, summary)
+
+
+@contextlib.contextmanager
+def _disk_full_hint(out: ShardedOutput | None):
+    """A full disk (or quota) while writing ends the job with one line: what is kept, what to do."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        kept = ""
+        if out is not None:
+            done = out.done
+            kept = (f": {len(out.manifest['shards'])} finished shards ({done['documents']:,} documents, "
+                    f"{done['rows']:,} rows) are kept in {out.parts}")
+        raise StanceError(f"no space left on the device{kept}", where=exc.filename or None,
+                          fix="free some space (or quota), then run the same command with resume=true") from None
+
+
+def _write_shard(cfg, out: ShardedOutput, stream, classify, label_counts: Counter, bar, stop: StopRequest,
+                 started: float, totals: tuple[int, int, int]) -> tuple[int, int, int, bool]:
+    """Classify and write one shard (fewer documents when a stop is requested); returns the
+    session's (documents, rows, bad records) and whether the input is exhausted."""
+    n_docs, n_rows, n_bad = totals
+    exhausted = False
+    writer, path = out.open_shard()
+    shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
+    with writer:
+        while shard_docs < cfg.shard_docs and not stop.requested:
+            kind, payload = next(stream, ("end", None))
+            if kind == "end":
+                exhausted = True
+                break
+            if kind == "error":
+                shard_errors.append(payload)
+                continue
+            shard_docs += 1
+            pending.extend(payload)
+            bar.update(1)
+            if len(pending) >= cfg.window:
+                shard_rows += _write(classify(pending), writer, label_counts)
+                pending = []
+                bar.set_postfix(sent_per_s=f"{(n_rows + shard_rows) / (time.time() - started):.0f}")
+        shard_rows += _write(classify(pending), writer, label_counts)
+    if shard_docs or shard_errors:
+        out.commit(path, shard_docs, shard_rows, shard_errors)
+    else:
+        path.unlink(missing_ok=True)
+    return n_docs + shard_docs, n_rows + shard_rows, n_bad + len(shard_errors), exhausted
 
 
 def _report(cfg, summary: dict) -> dict:

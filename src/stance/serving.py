@@ -79,6 +79,12 @@ def predictions_frame(proba, labels, min_score: float = 0.0) -> pd.DataFrame:
 
 
 class StanceModel(mlflow.pyfunc.PythonModel):
+    # No type hints on `predict`, on purpose: MLflow would validate and coerce the input against
+    # them before to_texts() could answer a bad request with our own 400. This is MLflow's own
+    # opt-out for such classes; without it every import (every predict run, every worker
+    # process) prints MLflow's "Add type hints to the `predict` method" warning.
+    _skip_type_hint_validation = True
+
     def load_context(self, context):
         from stance.models import load
 

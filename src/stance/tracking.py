@@ -1,7 +1,9 @@
 """MLflow tracking: the only module that talks to MLflow's tracking API.
 
 Runs, flattened params, curves, artifacts, input datasets, model logging and
-registration. `tracking.enabled=false` gives a run object that does nothing.
+registration. `tracking.enabled=false` gives a run object that does nothing. A server
+that stops answering mid-run never stops the run: its calls are retried, then kept
+locally (stance.tracking_offline) and pushed later by `sync_run` (scripts/sync_run.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Iterator, Mapping
 from hydra.experimental.callback import Callback
 
 from stance.errors import StanceError
+from stance.tracking_offline import GuardedRun, Journal
 
 MAX_KEY = 250  # MLflow's limits on param keys and values
 MAX_VALUE = 6000
@@ -93,14 +96,23 @@ class Run:
         for i in range(0, len(items), 100):  # MLflow accepts at most 100 params per batch
             self._mlflow.log_params(dict(items[i:i + 100]))
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None,
+                    timestamp: int | None = None) -> None:
         clean = {k.replace("/", "_"): float(v) for k, v in metrics.items()
                  if isinstance(v, (int, float))}
         if clean:
-            self._mlflow.log_metrics(clean, step=step)
+            self._mlflow.log_metrics(clean, step=step, timestamp=timestamp)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self._mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+    def end(self, status: str) -> None:
+        """End the run with `status` (FINISHED, FAILED, KILLED)."""
+        active = self._mlflow.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            self._mlflow.end_run(status)  # takes it off the active-run stack before asking the server
+        else:  # ended here already, but the server did not hear of it
+            self._mlflow.MlflowClient().set_terminated(self.run_id, status)
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         path = Path(path)
@@ -192,21 +204,119 @@ def connect(cfg, experiment: str):
 PARENT_ENV = "STANCE_PARENT_RUN_ID"  # set by SweepCallback so each sweep job nests under it
 
 
+def is_outage(exc: BaseException) -> bool:
+    """True when the tracking server did not answer (refused or dropped connection, timeout,
+    a 5xx or 429 answer): worth retrying, then keeping the call; False when it answered and
+    refused the call (a 4xx answer), which retrying would not change."""
+    import requests
+    from mlflow.exceptions import MlflowException
+
+    if isinstance(exc, MlflowException):
+        status = exc.get_http_status_code()
+    elif isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        status = exc.response.status_code
+    else:
+        return isinstance(exc, (requests.exceptions.RequestException, ConnectionError, TimeoutError))
+    return status >= 500 or status in (408, 429)
+
+
+def _journal_dir(run_id: str) -> Path:
+    """Where a run keeps its calls while the server is away: the Hydra output folder."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        return Path(HydraConfig.get().runtime.output_dir) / "tracking"
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"stance-tracking-{run_id}"
+
+
 @contextlib.contextmanager
 def start_run(cfg, experiment: str, run_name: str | None, tags: Mapping[str, str] | None = None,
-              nested: bool = False, active: bool = True) -> Iterator[Run | _NullRun]:
+              nested: bool = False, active: bool = True, journal_dir: Path | None = None
+              ) -> Iterator[GuardedRun | _NullRun]:
     """`with start_run(cfg.tracking, "train", "lr=3e-5") as run: ...` (a no-op when disabled,
-    or when `active` is false: the non-zero ranks of a distributed run)."""
+    or when `active` is false: the non-zero ranks of a distributed run).
+
+    The server must answer at the start (else one line, before any work). If it stops
+    answering later, the run goes on: see stance.tracking_offline; `run.status_line()` then
+    says what was not logged and how to push it."""
     if not (cfg.enabled and active):
         yield _NullRun()
         return
     import mlflow
 
-    connect(cfg, cfg.experiment or experiment)
+    exp = connect(cfg, cfg.experiment or experiment)
     parent = os.environ.get(PARENT_ENV)
-    with mlflow.start_run(run_name=run_name, nested=nested or bool(parent), parent_run_id=parent,
-                          tags=dict(tags or {}), log_system_metrics=cfg.system_metrics) as active:
-        yield Run(mlflow, active)
+    started = mlflow.start_run(run_name=run_name, nested=nested or bool(parent), parent_run_id=parent,
+                               tags=dict(tags or {}), log_system_metrics=cfg.system_metrics)
+    run_id = started.info.run_id
+    folder = Path(journal_dir) if journal_dir else _journal_dir(run_id)
+    header = {"uri": resolve_uri(cfg), "experiment": exp.name, "run_id": run_id, "run_name": run_name}
+    shown = os.path.relpath(folder.parent) if folder.parent.is_relative_to(Path.cwd()) else folder.parent
+    run = GuardedRun(Run(mlflow, started), Journal(folder), header, is_outage, cfg.retry_s,
+                     sync_hint=f"python scripts/sync_run.py {shown}")
+    status = "FAILED"
+    try:
+        yield run
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        run.end(status)
+
+
+def sync_run(folder: Path, uri: str | None = None) -> str:
+    """Push the calls a run kept while its server was away (its `tracking/` journal) into the
+    same run, registering the model then; returns what was done. Goes on where an earlier
+    sync stopped, and does nothing the second time."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    folder = Path(folder)
+    journal = Journal(folder / "tracking" if (folder / "tracking").is_dir() else folder)
+    if not journal.exists:
+        raise StanceError("no tracking journal here: this run logged everything it had, or this is not a "
+                          "run's output folder", where=str(folder),
+                          fix="give the folder named at the end of the run (outputs/train/<time>)")
+    header, entries, progress = journal.header(), journal.entries(), journal.progress()
+    done, run_id = progress["done"], header["run_id"]
+    if progress.get("complete"):
+        return f"already synced: run {run_id} at {progress.get('uri')}"
+    uri = uri or header["uri"]
+    check_reachable(uri)
+    mlflow.set_tracking_uri(uri)
+    try:
+        mlflow.MlflowClient().get_run(run_id)
+    except MlflowException:
+        raise StanceError(f"run {run_id} is not in {uri}", where=str(journal.folder),
+                          fix="the calls go into the run they belong to: give --uri of the server the run "
+                              f"started on ({header['uri']})") from None
+    run = Run(mlflow, mlflow.start_run(run_id=run_id))
+    run.model_version = progress.get("model_version")  # registered by an earlier, interrupted sync
+
+    def mark(n: int, **extra) -> None:
+        journal.mark_synced(n, uri=uri, model_version=run.model_version, **extra)
+
+    try:
+        journal.replay(run, on_done=mark, start=done)
+        if not any(e["op"] == "end" for e in entries):  # the process ended without a word
+            run.end("KILLED")
+    except Exception as exc:  # noqa: BLE001 — one line, and the next sync goes on from here
+        step = journal.progress()["done"] + 1
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        op = entries[step - 1]["op"] if step <= len(entries) else "end"
+        raise StanceError(f"sync stopped at call {step} of {len(entries)} ({op}): {first}",
+                          where=str(journal.folder),
+                          fix="fix the cause and run the same command again: it goes on from there") from None
+    finally:
+        if mlflow.active_run() is not None:  # only after a failure: the journal's own end comes later
+            with contextlib.suppress(Exception):
+                mlflow.end_run("FAILED")
+    mark(len(entries), complete=True)
+    return (f"synced {len(entries) - done} calls into run {run_id} at {uri}"
+            + (f"; the model is registered as version {run.model_version}" if run.model_version else ""))
 
 
 def download_model(uri: str, cfg=None) -> tuple[Path, str]:
@@ -281,6 +391,18 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config, **kwargs) -> None:
         if not self.parent_id:
             return
+        try:
+            self._summarise()
+        except Exception as exc:  # noqa: BLE001 — the jobs are done; their runs say the rest
+            if not is_outage(exc):
+                raise
+            print(f"warning: sweep run {self.parent_id} not updated: the MLflow server is not answering "
+                  f"({str(exc).splitlines()[0][:200]})")
+        finally:
+            os.environ.pop(PARENT_ENV, None)
+
+    def _summarise(self) -> None:
+        """Record the number of jobs and the best child in the parent run, and end it."""
         client = self._client
         parent = client.get_run(self.parent_id)
         children = client.search_runs([parent.info.experiment_id],
@@ -295,7 +417,6 @@ class SweepCallback(Callback):
             print(f"Sweep {self.parent_id}: best job {best.info.run_name} "
                   f"({self.metric} {best.data.metrics[self.metric]:.4f})")
         client.set_terminated(self.parent_id)
-        os.environ.pop(PARENT_ENV, None)
 
 
 def search_runs(cfg, experiment: str, max_runs: int = 500):

@@ -13,7 +13,7 @@ import numpy as np
 
 from stance import evalsets, models, tracking
 from stance.calibration import apply_temperature, fit_temperature
-from stance.data.load import file_digest, load_splits, split_paths
+from stance.data.load import extra_digests, file_digest, load_splits, split_paths
 from stance.errors import StanceError
 from stance.labels import LabelSet
 from stance.metrics import evaluate, format_summary
@@ -56,7 +56,7 @@ def run(cfg) -> float:
     resolved = OmegaConf.to_container(cfg, resolve=True)
     tags = {"git_commit": tracking.git_commit(Path(cfg.paths.root)), "data_digest": digest,
             "model_family": cfg.model.family, "stage": "train",
-            "world_size": os.environ.get("WORLD_SIZE", "1"), **cfg.tags}
+            "world_size": os.environ.get("WORLD_SIZE", "1"), **extra_digests(cfg.data), **cfg.tags}
 
     # Under torchrun/accelerate every process runs this function; only rank 0 tracks and saves.
     is_main = int(os.environ.get("RANK", "0")) == 0
@@ -146,4 +146,6 @@ def run(cfg) -> float:
                  if mlrun.model_version else ""))
         if mlrun.model_version:
             print(f"Registry: {promotion}")
+    if note := mlrun.status_line():  # the tracking server went away: what is kept, how to push it
+        print(note)
     return float(summary["best_validation_macro_f1"])

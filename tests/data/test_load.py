@@ -85,3 +85,32 @@ def test_load_splits_joins_the_document_corpus(data_dir, tmp_path):
     assert len(both["train"]) == 20 + 2 and both["train"]["id"][-1] == "train-1-s02"
     with pytest.raises(StanceError, match="no training data"):
         load_splits(OmegaConf.structured(DataConfig(name="x", dir=str(data_dir), sentences=False)), LABELS)
+
+
+def test_extra_sets_join_their_splits_and_count_in_the_digest(tmp_path):
+    from omegaconf import OmegaConf
+
+    from stance.config import DataConfig
+    from stance.data.load import extra_digests, file_digest, split_paths
+    from stance.labeling.userdata import write_version
+
+    fixtures = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures"
+    rows = [{"id": f"u{i}", "text": f"User sentence {i} about the talks.", "label": "threat",
+             "split": "validation" if i == 0 else "train"} for i in range(3)]
+    v1 = write_version(tmp_path / "mine", rows, {"source": "test"})
+    base = OmegaConf.structured(DataConfig(name="corpus", dir=str(fixtures)))
+    extra = OmegaConf.merge(base, {"extra_train": [str(tmp_path / "mine")],
+                                   "extra_validation": [str(v1)]})
+    plain, more = load_splits(base, LABELS), load_splits(extra, LABELS)
+    assert len(more["train"]) == len(plain["train"]) + 2 and len(more["test"]) == len(plain["test"])
+    assert more["validation"]["id"][-1] == "u0" and more["validation"]["label"][-1] == 2
+    assert file_digest(split_paths(extra)["validation"]) != file_digest(split_paths(base)["validation"])
+    tags = extra_digests(extra)
+    assert set(tags) == {"extra_train_0", "extra_validation_0"}
+    assert tags["extra_train_0"].startswith(str(v1 / "train.jsonl") + " (")
+
+
+def test_csv_with_a_byte_order_mark(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_bytes("\ufefftext,label\nTalks resumed.,neutral\n".encode("utf-8"))
+    assert load_file(f, LABELS)["label"] == [4]

@@ -53,8 +53,14 @@ def test_reader_custom_fields_csv(tmp_path):
     assert docs[0].doc_id == "d1" and docs[0].text == "Hello there."
 
 
+def _zstd_open(path, mode, encoding):
+    zstandard = pytest.importorskip("zstandard")
+    return zstandard.open(path, mode, encoding=encoding)
+
+
 @pytest.mark.parametrize("suffix, opener", [
-    ("", open), (".gz", __import__("gzip").open), (".bz2", __import__("bz2").open), (".xz", __import__("lzma").open)])
+    ("", open), (".gz", __import__("gzip").open), (".bz2", __import__("bz2").open), (".xz", __import__("lzma").open),
+    (".zst", _zstd_open)])
 def test_reader_decompresses_by_extension(tmp_path, suffix, opener):
     f = tmp_path / f"in.jsonl{suffix}"
     with opener(f, "wt", encoding="utf-8") as fh:
@@ -131,3 +137,73 @@ def test_reader_warc_extracts_article_text(tmp_path):
     assert doc.extra["url"] == "https://news.example/a" and doc.extra["date"].startswith("20")
     assert doc.doc_id.startswith("<urn:uuid:")
     assert len(errors) == 1 and "news.example/empty" in errors[0][1] and ":offset " in errors[0][0]
+
+
+def _peak_bytes(fn) -> int:
+    """Peak Python memory (tracemalloc) while `fn` runs."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_jsonl_line_far_above_max_record_bytes_is_skipped_in_bounded_memory(tmp_path, suffix):
+    """A 64 MB line (a corrupt dump) with a 1 MB limit: reported by size, never held whole."""
+    import gzip
+
+    f = tmp_path / f"dump.jsonl{suffix}"
+    opener = gzip.open if suffix else open
+    with opener(f, "wb") as fh:
+        fh.write(b'{"id": "a", "text": "Before."}\n{"id": "big", "text": "')
+        for _ in range(64):
+            fh.write(b"x" * (1 << 20))
+        fh.write(b'"}\n{"id": "b", "text": "After."}\n')
+    errors, docs = [], []
+    peak = _peak_bytes(lambda: docs.extend(iter_documents(
+        f, on_error=lambda w, r: errors.append((w, r)), max_record_bytes=1_000_000)))
+    assert [d.text for d in docs] == ["Before.", "After."]
+    assert errors == [(f"{f}:2", f"line of {64 * (1 << 20) + 26:,} bytes is above "
+                                 "max_record_bytes=1,000,000; skipped")]
+    assert peak < 4_000_000, f"peak {peak:,} bytes for a 1 MB limit"
+
+
+def test_csv_record_far_above_max_record_bytes_is_skipped_to_its_end(tmp_path):
+    """An 8 MB quoted field over many lines, with lines inside it that look like rows: the
+    reader goes on at the record after it, holding little more than the limit."""
+    f = tmp_path / "in.csv"
+    inner = ('He said ""no"", twice.\n9,a fake row inside the field\n' * 140_000).encode()
+    f.write_bytes(b'id,text\n1,Before.\n2,"' + inner + b'"\n3,After.\n')
+    errors, docs = [], []
+    peak = _peak_bytes(lambda: docs.extend(iter_documents(
+        f, on_error=lambda w, r: errors.append((w, r)), max_record_bytes=256_000)))
+    assert [(d.doc_id, d.text) for d in docs] == [("1", "Before."), ("3", "After.")]
+    assert len(errors) == 1 and errors[0][0] == f"{f}:3"
+    assert f"record of {len(inner) + 5:,} bytes is above max_record_bytes=256,000" in errors[0][1]
+    assert peak < 2_000_000, f"peak {peak:,} bytes for a 256 KB limit"
+
+
+def test_txt_and_warc_records_above_max_record_bytes(tmp_path):
+    pytest.importorskip("warcio"), pytest.importorskip("trafilatura")
+    (tmp_path / "big.txt").write_text("A sentence. " * 10_000)
+    (tmp_path / "small.txt").write_text("A short story.")
+    (tmp_path / "lines.txt").write_text("One line.\n" + "y" * 50_000 + "\nLast line.\n")
+    _write_warc(tmp_path / "crawl.warc.gz",
+                [("https://news.example/big", "text/html", ("<p>" + "word " * 20_000 + "</p>").encode()),
+                 ("https://news.example/a", "text/html", ARTICLE.encode())])
+    errors = []
+    docs = list(iter_documents(tmp_path, on_error=lambda w, r: errors.append((w, r)), max_record_bytes=40_000))
+    assert [d.doc_id for d in docs if d.doc_id.endswith(".txt")] == ["small.txt"]  # txt_mode=file
+    assert sum("would not accept any inspection" in d.text for d in docs) == 1
+    reasons = dict(errors)
+    assert "above max_record_bytes" in reasons[str(tmp_path / "big.txt")]
+    assert "above max_record_bytes" in reasons[str(tmp_path / "lines.txt")]
+    assert any("news.example/big" in r and "above max_record_bytes" in r for r in reasons.values())
+    lines = list(iter_documents(tmp_path / "lines.txt", txt_mode="lines", max_record_bytes=40_000,
+                                on_error=lambda w, r: errors.append((w, r))))
+    assert [d.text for d in lines] == ["One line.", "Last line."]
+    assert errors[-1][0] == f"{tmp_path / 'lines.txt'}:2" and "line of 50,001 bytes" in errors[-1][1]

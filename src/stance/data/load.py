@@ -70,7 +70,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[int, dict]]:
-    with path.open("r", encoding="utf-8", newline="") as fh:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:  # -sig: spreadsheets' byte-order mark
         reader = csv.DictReader(fh, delimiter=delimiter)
         for rec in reader:
             yield reader.line_num, {k: v for k, v in rec.items() if k is not None}
@@ -166,7 +166,24 @@ def split_paths(data_cfg) -> dict[str, Path]:
     if not any(paths.values()):
         raise StanceError("no training data: data.sentences=false and no data.documents",
                           fix="use data=corpus, data=documents or data=both")
+    for split, files in extra_paths(data_cfg).items():
+        paths[split].extend(files)
     return paths
+
+
+def extra_paths(data_cfg) -> dict[str, list[Path]]:
+    """The user's labelled sets (data.extra_train / extra_validation), resolved to files
+    (a data set folder means its newest version at this moment)."""
+    from stance.labeling.userdata import resolve
+
+    return {split: [resolve(ref, split) for ref in (data_cfg.get(f"extra_{split}") or [])]
+            for split in ("train", "validation")}
+
+
+def extra_digests(data_cfg) -> dict[str, str]:
+    """MLflow tags naming each extra set's resolved file and digest."""
+    return {f"extra_{split}_{i}": f"{path} ({file_digest([path])})"
+            for split, files in extra_paths(data_cfg).items() for i, path in enumerate(files)}
 
 
 def load_splits(data_cfg, labels: LabelSet, seed: int = 0, limit: int | None = None):
@@ -176,7 +193,11 @@ def load_splits(data_cfg, labels: LabelSet, seed: int = 0, limit: int | None = N
     concatenated (`data.sentences`, `data.documents`)."""
     from datasets import DatasetDict, concatenate_datasets
 
+    extras = {p for files in extra_paths(data_cfg).values() for p in files}
+
     def one(path: Path):
+        if path in extras:  # the user's sets: written by scripts/ingest.py (text, label)
+            return load_file(path, labels)
         if data_cfg.documents and path.parent == Path(data_cfg.documents):
             return load_documents(path, labels)
         return load_file(path, labels, data_cfg.text_field, data_cfg.label_field)

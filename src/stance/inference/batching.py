@@ -40,12 +40,21 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 def process_pool(workers: int, initializer: Callable | None = None, initargs: tuple = ()):
     """A pool of `workers` spawned processes (spawn, not fork: the parent holds torch
-    threads and the prefetch thread), each running `initializer(*initargs)` once."""
+    threads and the prefetch thread), each running `initializer(*initargs)` once. The
+    workers ignore SIGINT/SIGTERM: the parent stops the job cleanly (stance.inference.stop)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start_worker, initargs=(initializer, initargs))
+
+
+def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+    from stance.inference.stop import ignore_in_worker
+
+    ignore_in_worker()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def map_blocks(fn: Callable[[list], list], items: Iterator[T], workers: int, block: int = 16,

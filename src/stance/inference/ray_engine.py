@@ -30,6 +30,7 @@ import pandas as pd
 
 from stance.errors import StanceError
 from stance.inference.readers import Document, expand_inputs, iter_documents
+from stance.inference.units import units_of
 
 READ_BLOCK = 256  # documents per block handed from a read task to the splitters
 
@@ -47,7 +48,7 @@ def _read_files(batch: dict, opts: dict):
         for doc in iter_documents(path, opts["text_field"], opts["id_field"],
                                   on_error=lambda where, reason: errors.append({"where": where, "reason": reason}),
                                   carry=tuple(opts["carry"]), txt_mode=opts["txt_mode"],
-                                  max_chars=opts["max_doc_chars"]):
+                                  max_chars=opts["max_doc_chars"], max_record_bytes=opts["max_record_bytes"]):
             n_docs += 1
             rows.append({"doc_id": doc.doc_id, "text": doc.text, "where": doc.where,
                          **{f"carry__{c}": doc.extra.get(c) for c in opts["carry"]}})
@@ -62,7 +63,6 @@ def _read_files(batch: dict, opts: dict):
 
 def _split(batch: pd.DataFrame, opts: dict) -> pd.DataFrame:
     """Documents -> the rows to classify (sentences, or whole records with segment=false)."""
-    from stance.predict import units_of
     from stance.segment import split_spans
 
     out = []
@@ -125,7 +125,8 @@ def run_ray(cfg, columns: list[str], model_dir: Path, model_desc: str, gazetteer
         ray.init(**init, log_to_driver=rc.log_to_driver, ignore_reinit_error=True)
     ray.data.DataContext.get_current().enable_progress_bars = bool(cfg.progress and sys.stderr.isatty())
     opts = {"text_field": cfg.text_field, "id_field": cfg.id_field, "carry": list(cfg.carry),
-            "txt_mode": cfg.txt_mode, "max_doc_chars": cfg.max_doc_chars, "meta_dir": str(meta_dir),
+            "txt_mode": cfg.txt_mode, "max_doc_chars": cfg.max_doc_chars,
+            "max_record_bytes": cfg.max_record_bytes, "meta_dir": str(meta_dir),
             "segment": cfg.segment, "min_chars": cfg.min_chars, "max_chars": cfg.max_chars,
             "unit_columns": [c for c in columns if c not in ("label", "score") and not c.startswith("p_")],
             "gazetteer": gazetteer}

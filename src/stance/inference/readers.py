@@ -3,14 +3,15 @@
 Formats by extension: .jsonl/.ndjson, .csv, .tsv, .parquet, .txt (one document per
 file, or one per line with txt_mode=lines), .warc (HTML responses of a crawl; article
 text extracted with trafilatura, the `warc` extra); compression .gz, .bz2, .xz, .zst on top.
-Nothing is read whole: JSONL and text are read line by line, CSV row by row, Parquet
-batch by batch. Bad records do not stop the job: they go to `on_error(where, reason)`.
+Nothing is read whole: JSONL and text are read line by line, CSV record by record, WARC
+record by record, Parquet batch by batch, and no line, record or text file is held in
+memory past `max_record_bytes` (see stance.inference.bounded). Bad records do not stop
+the job: they go to `on_error(where, reason)`.
 """
 
 from __future__ import annotations
 
 import bz2
-import csv
 import glob
 import gzip
 import io
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 from stance.errors import StanceError
+from stance.inference.bounded import CsvRecords, Skipped, bounded_lines, too_long
 
 ErrorFn = Callable[[str, str], None]
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
@@ -78,15 +80,19 @@ def open_binary(path: Path | str) -> BinaryIO:
         except ImportError:
             raise StanceError("reading .zst needs the zstandard package", where=str(path),
                               fix="pip install zstandard") from None
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+        # buffered: zstandard's reader has no readline or line iteration of its own
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb")))
     return open(path, "rb")
 
 
 def iter_documents(spec: str | Path, text_field: str = "text", id_field: str = "id",
                    on_error: ErrorFn | None = None, carry: tuple[str, ...] = (),
                    txt_mode: str = "file", max_chars: int = 1_000_000,
-                   stdin_format: str = "jsonl") -> Iterator[Document]:
-    """Every document of every input, in order, validated; bad ones reported to `on_error`."""
+                   stdin_format: str = "jsonl", max_record_bytes: int = 16_000_000) -> Iterator[Document]:
+    """Every document of every input, in order, validated; bad ones reported to `on_error`.
+
+    A line, CSV record, WARC record or text file over `max_record_bytes` is a bad record,
+    passed over without being held in memory."""
     report = on_error or _raise
     for path in expand_inputs(str(spec)):
         name = "<stdin>" if path == "-" else str(path)
@@ -94,7 +100,7 @@ def iter_documents(spec: str | Path, text_field: str = "text", id_field: str = "
         if fmt is None:
             raise StanceError("unsupported input type", where=name,
                               fix=f"use one of {', '.join(sorted(FORMATS))} (+ {', '.join(COMPRESSIONS)})")
-        records = _RECORDS[fmt](path, name, report, text_field, txt_mode)
+        records = _RECORDS[fmt](path, name, report, text_field, txt_mode, max_record_bytes)
         for where, rec in records:
             text = rec.get(text_field)
             if text is None:
@@ -115,10 +121,13 @@ def _raise(where: str, reason: str):
     raise StanceError(reason, where=where)
 
 
-def _jsonl(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+def _jsonl(path, name, report, text_field, txt_mode, limit) -> Iterator[tuple[str, dict]]:
     with open_binary(path) as fh:
-        for line_no, raw in enumerate(fh, start=1):
+        for line_no, raw in bounded_lines(fh, limit):
             where = f"{name}:{line_no}"
+            if isinstance(raw, Skipped):
+                report(where, too_long(raw.size, limit, "line"))
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -138,22 +147,19 @@ def _jsonl(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict
 
 
 def _delimited(delimiter: str):
-    def read(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+    def read(path, name, report, text_field, txt_mode, limit) -> Iterator[tuple[str, dict]]:
         with open_binary(path) as fh:
-            text = io.TextIOWrapper(fh, encoding="utf-8", errors="strict", newline="")
-            reader = csv.DictReader(text, delimiter=delimiter)
-            try:
-                for rec in reader:
-                    yield f"{name}:{reader.line_num}", rec
-            except UnicodeDecodeError as exc:
-                report(f"{name}:{reader.line_num + 1}", f"undecodable bytes ({exc.reason}); "
-                                                         "the rest of this file was skipped")
-            except csv.Error as exc:
-                report(f"{name}:{reader.line_num}", f"malformed CSV ({exc}); the rest of this file was skipped")
+            for line_no, rec in CsvRecords(fh, limit, delimiter):  # line_no: the record's first line
+                if isinstance(rec, str):
+                    report(f"{name}:{line_no}", rec)
+                else:
+                    yield f"{name}:{line_no}", rec
     return read
 
 
-def _parquet(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+def _parquet(path, name, report, text_field, txt_mode, limit) -> Iterator[tuple[str, dict]]:
+    """Batch by batch; a row group is read whole (its writer chose its size), and Parquet on
+    stdin is read whole first (the format needs its footer): `limit` does not apply."""
     import pyarrow.parquet as pq
 
     source = open_binary(path) if path != "-" else io.BytesIO(sys.stdin.buffer.read())
@@ -164,10 +170,13 @@ def _parquet(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, di
             yield f"{name}:row {row}", rec
 
 
-def _txt(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+def _txt(path, name, report, text_field, txt_mode, limit) -> Iterator[tuple[str, dict]]:
     with open_binary(path) as fh:
         if txt_mode == "lines":
-            for line_no, raw in enumerate(fh, start=1):
+            for line_no, raw in bounded_lines(fh, limit):
+                if isinstance(raw, Skipped):
+                    report(f"{name}:{line_no}", too_long(raw.size, limit, "line"))
+                    continue
                 try:
                     line = raw.decode("utf-8").strip()
                 except UnicodeDecodeError as exc:
@@ -176,15 +185,20 @@ def _txt(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]
                 if line:
                     yield f"{name}:{line_no}", {text_field: line}
             return
+        data = fh.read(limit + 1)
+        if len(data) > limit:
+            report(name, f"file of more than {limit:,} bytes is above max_record_bytes; skipped "
+                         "(txt_mode=lines reads it line by line)")
+            return
         try:
-            text = fh.read().decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             report(name, f"undecodable bytes at offset {exc.start} ({exc.reason})")
             return
         yield name, {text_field: text, "id": Path(name).name}
 
 
-def _warc(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]]:
+def _warc(path, name, report, text_field, txt_mode, limit) -> Iterator[tuple[str, dict]]:
     """HTML responses of a WARC file -> article text (trafilatura), with url and date.
 
     Records that are not HTML responses (requests, metadata, images) are not documents
@@ -207,8 +221,11 @@ def _warc(path, name, report, text_field, txt_mode) -> Iterator[tuple[str, dict]
             if "html" not in ctype:
                 continue
             url = rec.rec_headers.get_header("WARC-Target-URI")
-            html = rec.content_stream().read()  # before get_record_offset, which skips to the record's end
+            html = rec.content_stream().read(limit + 1)  # before get_record_offset, which skips to the record's end
             where = f"{name}:offset {records.get_record_offset()}"
+            if len(html) > limit:
+                report(where, f"HTML of more than {limit:,} bytes is above max_record_bytes; skipped ({url})")
+                continue
             try:
                 text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
                                            favor_precision=True)

@@ -1,14 +1,17 @@
-"""Inference back ends behind one `predict_proba`: torch (the Classifier itself) or ONNX Runtime."""
+"""Inference back ends behind one `predict_proba`: torch (the Classifier itself) or ONNX Runtime,
+and `runtime=auto` / `precision=auto`, which pick the fastest accurate one for the hardware."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
+import json
+
 import numpy as np
 
 from stance.errors import StanceError
-from stance.hardware import native_bf16
+from stance.hardware import native_bf16, native_int8
 from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.models.base import read_manifest
@@ -59,6 +62,47 @@ class OnnxClassifier:
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+RUNTIMES = ("auto", "torch", "onnx", "onnx-int8", "onnx-fp32")
+# A faster path becomes the default only if its labels agree with fp32's this often.
+AGREEMENT_FLOOR = 0.99
+EXPORT_REPORT = "export.json"  # written by scripts/export.py into <model>/onnx/
+
+
+def export_report(folder) -> dict:
+    """What scripts/export.py recorded about a model folder's ONNX export ({} if none)."""
+    path = Path(folder) / "onnx" / EXPORT_REPORT
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def resolve_runtime(classifier, runtime: str, precision: str = "auto") -> tuple[str, str]:
+    """(runtime, why): `runtime=auto` takes the int8 ONNX export on a CPU that multiplies int8
+    natively (VNNI or AMX) when the export's labels were checked against fp32 and agreed at
+    least AGREEMENT_FLOOR; torch otherwise (with precision=auto: bf16 where native, else fp32).
+    On AVX2-only CPUs int8 is no faster than fp32, and an int8 model below the floor is not
+    the default anywhere. A precision other than auto (fp32, bf16, fp16) is a torch setting:
+    auto then means torch."""
+    if runtime not in RUNTIMES:
+        raise StanceError(f"runtime={runtime!r} is not one of {', '.join(RUNTIMES)}")
+    if runtime != "auto":
+        return runtime, "asked for"
+    if precision != "auto":
+        return "torch", f"precision={precision} asked for"
+    if not hasattr(classifier, "set_precision"):
+        return "torch", f"{classifier.family} model"
+    if next(classifier.model.parameters()).device.type != "cpu":
+        return "torch", "GPU"
+    if not native_int8():
+        return "torch", "no native int8 on this CPU"
+    report = export_report(classifier.source_dir)
+    agreement = report.get("int8_agreement")
+    if agreement is None or not (Path(classifier.source_dir) / "onnx" / "model.int8.onnx").is_file():
+        return "torch", "no checked int8 export (scripts/export.py)"
+    if agreement < AGREEMENT_FLOOR:
+        return "torch", f"int8 agrees with fp32 on {agreement:.2%} < {AGREEMENT_FLOOR:.0%}"
+    return "onnx", f"native int8, export agrees with fp32 on {agreement:.2%}"
 
 
 def resolve_precision(classifier, runtime: str, precision: str) -> str:
@@ -78,7 +122,9 @@ def load_runtime(classifier, runtime: str, num_threads: int | None = None, preci
     """The object predict should call: the classifier itself (torch) or its ONNX export.
 
     `precision` (torch only): fp32, bf16 / fp16 autocast (bf16 pays on CPUs with AVX512-BF16
-    or AMX and on GPUs; fp16 needs a GPU), or auto (see `resolve_precision`)."""
+    or AMX and on GPUs; fp16 needs a GPU), or auto (see `resolve_precision`); runtime=auto
+    is resolved here too (see `resolve_runtime`), so each replica decides on its own hardware."""
+    runtime = resolve_runtime(classifier, runtime, precision)[0]
     precision = resolve_precision(classifier, runtime, precision)
     if runtime == "torch":
         if precision != "fp32":
@@ -93,7 +139,7 @@ def load_runtime(classifier, runtime: str, num_threads: int | None = None, preci
     if runtime in ("onnx", "onnx-int8", "onnx-fp32"):
         name = "model.onnx" if runtime == "onnx-fp32" else "model.int8.onnx"
         return OnnxClassifier(Path(classifier.source_dir), name, num_threads)
-    raise StanceError(f"runtime={runtime!r} is not one of torch, onnx (int8), onnx-fp32")
+    raise StanceError(f"runtime={runtime!r} is not one of {', '.join(RUNTIMES)}")
 
 
 def load_replica(model_dir: str, runtime: str, num_threads: int | None, precision: str = "fp32"):

@@ -10,6 +10,7 @@ import importlib.util
 import os
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -128,6 +129,50 @@ def training_precision(precision: str, device: str) -> str:
 
     kind = "cuda" if device in ("cuda", "auto") and torch.cuda.is_available() else "cpu"
     return "bf16" if native_bf16(kind) else "fp32"
+
+
+def _cls_only_forward(self, hidden_states, attention_mask=None, *args, **kwargs):
+    """A BERT layer's forward for the [CLS] position only: queries, attention output and
+    feed-forward for one token, keys and values from every token. For the last layer of a
+    classifier that reads only [CLS] (the pooler) the result is the same, at about a sixth of
+    the layer's cost (about 14% of a 6-layer encoder's)."""
+    attention, self_attn = self.attention, self.attention.self
+    batch, length, _ = hidden_states.shape
+    head = self_attn.attention_head_size
+    cls = hidden_states[:, :1]
+    query = self_attn.query(cls).view(batch, 1, -1, head).transpose(1, 2)
+    key = self_attn.key(hidden_states).view(batch, length, -1, head).transpose(1, 2)
+    value = self_attn.value(hidden_states).view(batch, length, -1, head).transpose(1, 2)
+    mask = attention_mask
+    if mask is not None and mask.dim() == 4 and mask.shape[-2] != 1:
+        mask = mask[:, :, :1, :]  # the [CLS] query's row of a (batch, 1, length, length) mask
+    context = torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=mask,
+                                                               scale=self_attn.scaling)
+    out = attention.output(context.transpose(1, 2).reshape(batch, 1, -1), cls)
+    return self.feed_forward_chunk(out)
+
+
+class _ClsOnlyLastLayer:
+    """Inference on a [CLS]-pooled BERT-style classifier with its last layer computed for the
+    [CLS] position only (see _cls_only_forward); other models run unchanged. The layer's
+    forward is swapped for the duration only: training and saving see the stock model."""
+
+    def __init__(self, model, pooling: str):
+        layers = getattr(getattr(getattr(model, "bert", None), "encoder", None), "layer", None)
+        last = layers[-1] if layers is not None and len(layers) else None
+        ok = (pooling == "cls" and last is not None and hasattr(last, "feed_forward_chunk")
+              and hasattr(getattr(last.attention, "self", None), "query")
+              and not getattr(model.config, "is_decoder", False))
+        self.layer = last if ok else None
+
+    def __enter__(self):
+        if self.layer is not None:
+            self.layer.forward = types.MethodType(_cls_only_forward, self.layer)
+        return self
+
+    def __exit__(self, *exc):
+        if self.layer is not None:
+            del self.layer.forward  # back to the class's forward
 
 
 class TransformerClassifier:
@@ -294,7 +339,8 @@ class TransformerClassifier:
         device = next(self.model.parameters()).device
         dtype = getattr(self, "_autocast", None)
         for idx, input_ids, mask in token_batches(ids, batch_size, self.tokenizer.pad_token_id or 0):
-            with torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+            with _ClsOnlyLastLayer(self.model, self.pooling), \
+                    torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
                 logits = self.model(input_ids=torch.from_numpy(input_ids).to(device),
                                     attention_mask=torch.from_numpy(mask).to(device)).logits.float()
             out[idx] = torch.softmax(logits / self.temperature, dim=-1).cpu().numpy()
