@@ -64,5 +64,5 @@ def test_sample_ingest_train_round_trip(tmp_path, store, data_dir, tiny_pretrain
     assert run.data.tags["extra_train_0"].startswith(f"{version / 'train.jsonl'} (")
     assert run.data.tags["extra_validation_0"].startswith(f"{version / 'validation.jsonl'} (")
     assert run.data.params["data.extra_train"] == f"['{tmp_path}/user/mine']"
-    train_input = [i for i in run.inputs.dataset_inputs if i.dataset.name == "corpus-train"][0]
+    train_input = [i for i in run.inputs.dataset_inputs if i.dataset.name == "both-train"][0]
     assert str(version / "train.jsonl") in train_input.dataset.source

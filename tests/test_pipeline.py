@@ -57,7 +57,7 @@ def test_train_evaluate_predict(tmp_path, store, data_dir, tiny_pretrained):
     assert {a.path for a in client.list_artifacts(run_id, "eval")} >= {
         "eval/test_confusion_matrix.png", "eval/test_misclassified.csv",
         "eval/test_classification_report.txt"}
-    assert {i.dataset.name for i in run.inputs.dataset_inputs} >= {"corpus-train", "corpus-test"}
+    assert {i.dataset.name for i in run.inputs.dataset_inputs} >= {"both-train", "both-test"}
     versions = client.search_model_versions("name='stance-classifier'")
     assert [v.run_id for v in versions] == [run_id]
 
