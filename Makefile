@@ -25,7 +25,7 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install lock train test ui evaluate eval-external eval-realdev errors documents predict check-data learning-curve compare export bench bench-memory clean
+.PHONY: install lock lint train test ui evaluate eval-external eval-realdev errors documents predict check-data learning-curve compare export bench bench-memory clean
 
 install: $(BIN)/.installed
 
@@ -58,6 +58,11 @@ lock: $(BIN)/uv
 	$(COMPILE) pyproject.toml --no-emit-package torch -c $(VENV)/lock-torch.txt -c requirements/dev.lock \
 	  $(if $(LOCK_FIND_LINKS),--find-links $(LOCK_FIND_LINKS)) -o requirements/default.lock
 	echo uv | $(COMPILE) - -c requirements/dev.lock -o requirements/uv.lock
+
+# Lint (ruff) and type checks (mypy on src/): CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 train: install
 	$(BIN)/python scripts/train.py $(ARGS)

@@ -67,9 +67,11 @@ def run(cfg) -> float:
         print(f"\n{name}: {', '.join(map(str, source))} ({len(data)} sentences)")
         print(format_summary(r["metrics"], labels))
         print(f"  ECE {r['metrics']['ece']:.4f}"
-              + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}" if "lenient_macro_f1" in r["metrics"] else ""))
+              + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}"
+                 if "lenient_macro_f1" in r["metrics"] else ""))
         if r["groups"]:
-            print("  by group: " + ", ".join(f"{g} {v['macro_f1']:.3f} (n={v['rows']})" for g, v in r["groups"].items()))
+            print("  by group: " + ", ".join(f"{g} {v['macro_f1']:.3f} (n={v['rows']})"
+                                             for g, v in r["groups"].items()))
         if r["slices"]:
             print("  per-tag slices: " + ", ".join(f"{t} {s['macro_f1']:.3f} (n={s['rows']})"
                                                    for t, s in r["slices"].items()))

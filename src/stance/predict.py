@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from stance.errors import StanceError
 from stance.inference.batching import ProbaCache, map_blocks, prefetch, process_pool
@@ -154,6 +154,7 @@ def run(cfg) -> dict:
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
     cache = pool = None
+    classify: Callable[[list], list]
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
             str(classifier.source_dir), cfg.runtime, precision, cfg.num_threads or 1, cfg.cache_size))

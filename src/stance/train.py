@@ -7,9 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 import numpy as np
+from omegaconf import OmegaConf
 
 from stance import evalsets, models, tracking
 from stance.calibration import apply_temperature, fit_temperature
@@ -25,7 +24,7 @@ def _hydra_info() -> tuple[str, str, Path]:
     from hydra.core.hydra_config import HydraConfig
 
     hc = HydraConfig.get()
-    return hc.job.config_name, hc.job.override_dirname, Path(hc.runtime.output_dir)
+    return str(hc.job.config_name), hc.job.override_dirname, Path(hc.runtime.output_dir)
 
 
 def _fit_temperature(fit_on: str, classifier, data, set_data: dict, raw: dict, batch_size: int):

@@ -18,7 +18,7 @@ import json
 import lzma
 import sys
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple, cast
 
 from stance.errors import StanceError
 
@@ -50,6 +50,7 @@ def expand_inputs(spec: str) -> list[Path | str]:
     path = Path(spec)
     if path.is_file():
         return [path]
+    files: list[Path | str]
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and split_suffix(p)[0])
     else:
@@ -66,12 +67,12 @@ def open_binary(path: Path | str) -> BinaryIO:
         return sys.stdin.buffer
     path = Path(path)
     comp = split_suffix(path)[1]
-    if comp == ".gz":
-        return gzip.open(path, "rb")
+    if comp == ".gz":  # the decompressors are binary file objects like the others
+        return cast(BinaryIO, gzip.open(path, "rb"))
     if comp == ".bz2":
-        return bz2.open(path, "rb")
+        return cast(BinaryIO, bz2.open(path, "rb"))
     if comp == ".xz":
-        return lzma.open(path, "rb")
+        return cast(BinaryIO, lzma.open(path, "rb"))
     if comp == ".zst":
         try:
             import zstandard
