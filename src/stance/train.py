@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from stance import evalsets, models, tracking
+from stance import evalsets, model_card, models, tracking
 from stance.calibration import apply_temperature, fit_temperature
 from stance.data.load import file_digest, load_splits, split_paths
 from stance.errors import StanceError
@@ -115,9 +115,11 @@ def run(cfg) -> float:
                   "calibration": {"temperature": temperature, "fit_on": fit_on},
                   "eval_sets": {n: {"file": str(sets[n].file), "groups": r["groups"]}
                                 for n, r in set_results.items()}}
+        record.update(model_card.facts(data, set_data, labels, out_dir, tags, resolved))
         import json
 
         (tmp_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        model_card.write(tmp_dir, record, resolved)  # README.md: the model card
         model_dir = publish(tmp_dir, final_dir)
         shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # the best one is in model_dir
 
@@ -125,6 +127,7 @@ def run(cfg) -> float:
             mlrun.log_artifact(artifact, "eval")
         mlrun.log_artifact(out_dir / ".hydra", ".hydra")
         mlrun.log_text(OmegaConf.to_yaml(resolved), "config.yaml")
+        mlrun.log_artifact(model_dir / model_card.CARD)  # also inside the logged model, with its folder
         mlrun.log_model(model_dir, cfg.tracking.registered_model_name)
         promotion = mlrun.promote(cfg.tracking.registered_model_name,
                                   summary["best_validation_macro_f1"],
