@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 # The lock: exact versions with hashes of everything but torch (TORCH_SPEC installs it),
 # for CPython 3.11 on Linux x86_64. requirements/dev.lock = the default install + the dev
 # extra (what `make install` installs); requirements/default.lock = the default install;
-# requirements/uv.lock = the installer. `make lock` refreshes them from pyproject.toml.
+# requirements/installer.lock = the installer. `make lock` refreshes them from pyproject.toml.
 LOCK       ?= requirements/dev.lock
 # uv installs the lock fast; INSTALLER=pip installs the same files with pip alone.
 INSTALLER  ?= uv
@@ -44,9 +44,9 @@ endif
 	$(BIN)/python -m pip check || { echo "error: $(LOCK) does not satisfy pyproject.toml: run make lock"; exit 1; }
 	touch $@
 
-$(BIN)/uv: requirements/uv.lock
+$(BIN)/uv: requirements/installer.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/uv.lock
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/installer.lock
 	touch $@
 
 # Refresh the locks from pyproject.toml, keeping every pin that still fits (UPGRADE=1: newest).
@@ -57,7 +57,7 @@ lock: $(BIN)/uv
 	  $(if $(LOCK_FIND_LINKS),--find-links $(LOCK_FIND_LINKS)) $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
 	$(COMPILE) pyproject.toml --no-emit-package torch -c $(VENV)/lock-torch.txt -c requirements/dev.lock \
 	  $(if $(LOCK_FIND_LINKS),--find-links $(LOCK_FIND_LINKS)) -o requirements/default.lock
-	echo uv | $(COMPILE) - -c requirements/dev.lock -o requirements/uv.lock
+	echo uv | $(COMPILE) - -c requirements/dev.lock -o requirements/installer.lock
 
 # Lint (ruff) and type checks (mypy on src/): CI runs this before the tests.
 lint: install
