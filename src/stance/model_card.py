@@ -456,7 +456,7 @@ def render(record: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     if env:
         pkgs = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
         notes.append(f"Environment: Python {env.get('python')} ({env.get('platform')}); {pkgs}"
-                     + (f"; installed from `{env['lock_file']}` (sha256 `{str(env['lock_sha256'])[:16]}...`)."
+                     + (f"; the repository's lock `{env['lock_file']}` had sha256 `{str(env['lock_sha256'])[:16]}...`."
                         if env.get("lock_file") else "."))
     out += [f"- {n}" for n in notes] + [""]
     return "\n".join(out)
