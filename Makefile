@@ -6,6 +6,18 @@ BIN        := $(VENV)/bin
 #   TORCH_INDEX="--index-url https://download.pytorch.org/whl/cu126" install
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
+# The lock: exact versions with hashes of everything but torch (TORCH_SPEC installs it),
+# for CPython 3.11 on Linux x86_64. requirements/dev.lock = the default install + the dev
+# extra (what `make install` installs); requirements/default.lock = the default install;
+# requirements/installer.lock = the installer. `make lock` refreshes them from pyproject.toml.
+LOCK       ?= requirements/dev.lock
+# uv installs the lock fast; INSTALLER=pip installs the same files with pip alone.
+INSTALLER  ?= uv
+# make lock: torch's dependencies are resolved against the CPU build of LOCK_TORCH, found
+# through pip's find-links (the local wheel folder); UPGRADE=1 moves every pin to the newest.
+LOCK_TORCH ?= torch==2.13.0+cpu
+LOCK_FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
+UPGRADE    ?=
 ARGS       ?=
 # Test processes (pytest-xdist; the suite is mostly process start-up and waits): 0 = serial
 TEST_WORKERS ?= 2
@@ -13,16 +25,44 @@ PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
 MODEL      ?= models/latest
 
-.PHONY: install train test ui evaluate eval-external eval-realdev eval-documents errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory sample ingest adapt al-sim clean
+.PHONY: install lock lint train test ui evaluate eval-external eval-realdev eval-documents errors documents predict report holder-accuracy check-data learning-curve compare export bench bench-memory sample ingest adapt al-sim clean
 
 install: $(BIN)/.installed
 
-$(BIN)/.installed: pyproject.toml
+# 1. the lock, exact versions checked against their hashes, no resolver: nothing pulls torch;
+# 2. torch, whose dependencies the lock has already installed; 3. stance itself, editable;
+# then `pip check`: a dependency added to pyproject.toml but not to the lock fails here.
+$(BIN)/.installed: pyproject.toml $(LOCK) $(if $(filter uv,$(INSTALLER)),$(BIN)/uv)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+ifeq ($(INSTALLER),uv)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --require-hashes -r $(LOCK)
+else
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
+endif
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC) $(TORCH_INDEX)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check || { echo "error: $(LOCK) does not satisfy pyproject.toml: run make lock"; exit 1; }
 	touch $@
+
+$(BIN)/uv: requirements/installer.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/installer.lock
+	touch $@
+
+# Refresh the locks from pyproject.toml, keeping every pin that still fits (UPGRADE=1: newest).
+COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python $(BIN)/python --custom-compile-command "make lock"
+lock: $(BIN)/uv
+	echo "$(LOCK_TORCH)" > $(VENV)/lock-torch.txt
+	$(COMPILE) pyproject.toml --extra dev --no-emit-package torch -c $(VENV)/lock-torch.txt \
+	  $(if $(LOCK_FIND_LINKS),--find-links $(LOCK_FIND_LINKS)) $(if $(UPGRADE),--upgrade) -o requirements/dev.lock
+	$(COMPILE) pyproject.toml --no-emit-package torch -c $(VENV)/lock-torch.txt -c requirements/dev.lock \
+	  $(if $(LOCK_FIND_LINKS),--find-links $(LOCK_FIND_LINKS)) -o requirements/default.lock
+	echo uv | $(COMPILE) - -c requirements/dev.lock -o requirements/installer.lock
+
+# Lint (ruff) and type checks (mypy on src/): CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 train: install
 	$(BIN)/python scripts/train.py $(ARGS)

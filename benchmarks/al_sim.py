@@ -279,7 +279,8 @@ def write_report(report: dict, out: Path) -> None:
               f"CPU time: {report['cpu_s_total'] / 60:.1f} min in all ({report['wall_s_total'] / 60:.1f} min wall, "
               f"{args['threads']} thread(s))."]
     if report.get("full_pool"):
-        lines.append(f"All {report['full_pool']['labels']} pool labels: macro-F1 {report['full_pool']['macro_f1']:.3f}.")
+        full = report["full_pool"]
+        lines.append(f"All {full['labels']} pool labels: macro-F1 {full['macro_f1']:.3f}.")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

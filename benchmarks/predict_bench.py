@@ -126,7 +126,7 @@ def compute_limits(threads: int, seconds: float = 2.0) -> dict:
     ops, limits = 2.0 * m * k * n, {}
     for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         a, b = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
-        limits[name] = _rate(lambda: a @ b, ops, seconds) / 1e9
+        limits[name] = _rate(lambda a=a, b=b: a @ b, ops, seconds) / 1e9
     rng = np.random.default_rng(0)
     weight = numpy_helper.from_array(rng.integers(-127, 128, (k, n), dtype=np.int8), "b")
     graph = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mm",

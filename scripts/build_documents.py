@@ -1,6 +1,7 @@
 """Build the document corpus from its plain-text sources, or check source files.
 
-    python3 scripts/build_documents.py                 # data/documents/src -> data/documents/{train,validation,test}.jsonl
+    python3 scripts/build_documents.py                 # data/documents/src ->
+                                                       #   data/documents/{train,validation,test}.jsonl
     python3 scripts/build_documents.py --check PATH    # validate a source folder or file, print its counts
 
 The source format is described in src/stance/data/documents.py and data/DATASHEET.md.
@@ -60,7 +61,8 @@ def main(argv=None) -> int:
         with path.open("w", encoding="utf-8") as fh:
             for doc in items:
                 rec = doc.to_record()
-                rec["source"] = str(Path(rec["source"]).relative_to(ROOT)) if rec["source"].startswith(str(ROOT)) else rec["source"]
+                if rec["source"].startswith(str(ROOT)):
+                    rec["source"] = str(Path(rec["source"]).relative_to(ROOT))
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         print(f"{path}: {len(items)} documents, {sum(len(d.sentences) for d in items)} sentences")
     return 0

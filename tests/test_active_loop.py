@@ -16,7 +16,8 @@ def test_sample_ingest_train_round_trip(tmp_path, store, data_dir, tiny_pretrain
     assert first.returncode == 0 and "is champion" in first.stdout, first.stderr[-3000:]
 
     # the user's dump: one document per fixture sentence, two sentences each
-    texts = [json.loads(l)["text"] for f in ("train", "test") for l in (data_dir / f"{f}.jsonl").read_text().splitlines()]
+    lines = [l for f in ("train", "test") for l in (data_dir / f"{f}.jsonl").read_text().splitlines()]
+    texts = [json.loads(l)["text"] for l in lines]
     dump = tmp_path / "dump.jsonl"
     dump.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{t} The talks went on."}) + "\n"
                             for i, t in enumerate(texts)))
@@ -31,8 +32,7 @@ def test_sample_ingest_train_round_trip(tmp_path, store, data_dir, tiny_pretrain
     sheet = tmp_path / "round1" / "to_label.csv"
     rows = list(csv.DictReader(sheet.open(newline="")))
     assert len(rows) == 8 and sum(r["text"] == "The talks went on." for r in rows) <= 1  # exact duplicates dropped
-    gold = {t: json.loads(l)["label"] for f in ("train", "test") for l in (data_dir / f"{f}.jsonl").read_text().splitlines()
-            for t in [json.loads(l)["text"]]}
+    gold = {json.loads(l)["text"]: json.loads(l)["label"] for l in lines}
     for r in rows:  # the labeller's work
         r["label"], r["labeller"] = gold.get(r["text"], "neutral"), "tester"
     with sheet.open("w", newline="") as fh:

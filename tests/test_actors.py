@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from stance.actors import Gazetteer, holder, read_gazetteer_file, merge_entries, year_of, year_in
+from stance.actors import Gazetteer, holder, merge_entries, read_gazetteer_file, year_in, year_of
 from stance.errors import StanceError
 
 DEFAULT = ROOT / "configs" / "gazetteer" / "default.yaml"

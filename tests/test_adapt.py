@@ -80,7 +80,8 @@ def test_adapt_never_writes_over_a_folder(tmp_path):
     from stance.errors import StanceError
 
     (tmp_path / "adapted").mkdir()
-    cfg = OmegaConf.structured(AdaptConfig(paths=PathsConfig(root=str(tmp_path)), tracking=TrackingConfig(enabled=False),
+    cfg = OmegaConf.structured(AdaptConfig(paths=PathsConfig(root=str(tmp_path)),
+                                           tracking=TrackingConfig(enabled=False),
                                            input=str(tmp_path), output=str(tmp_path / "adapted")))
     with pytest.raises(StanceError, match="output folder exists"):
         adapt.run(cfg)

@@ -88,5 +88,6 @@ def test_eval_documents_runs_the_predict_path_on_documents(tmp_path):
     assert ev.returncode == 0, ev.stderr[-3000:]
     assert "documents-docs" in ev.stdout and "(3 sentences)" in ev.stdout
     assert "sentence splitting: 3 of 3 gold sentences found" in ev.stdout
-    rows = [json.loads(x) for x in (tmp_path / "e" / "eval" / "documents-docs_predictions.jsonl").read_text().splitlines()]
+    written = tmp_path / "e" / "eval" / "documents-docs_predictions.jsonl"
+    rows = [json.loads(x) for x in written.read_text().splitlines()]
     assert any(r["text"] == "He said Chile would not accept the proposal." for r in rows)

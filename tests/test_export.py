@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import run_script
 
 pytestmark = pytest.mark.integration
 

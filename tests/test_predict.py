@@ -127,7 +127,8 @@ def test_second_job_is_refused_and_sigterm_closes_the_shard(tmp_path, reference)
     parts = tmp_path / "out.jsonl.parts"
     manifest = json.loads((parts / "_manifest.json").read_text())
     assert not out.exists() and not (tmp_path / "out.jsonl.lock").exists()
-    assert sorted(p.name for p in parts.iterdir()) == sorted([s["file"] for s in manifest["shards"]] + ["_manifest.json"])
+    listed = [s["file"] for s in manifest["shards"]] + ["_manifest.json"]
+    assert sorted(p.name for p in parts.iterdir()) == sorted(listed)
     assert 0 < sum(s["documents"] for s in manifest["shards"]) < 6000
 
     again = run_script("predict", *common, f"output={out}", "resume=true", f"hydra.run.dir={tmp_path}/c")

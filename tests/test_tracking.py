@@ -66,10 +66,10 @@ class Server:
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=2).read()
                 return
-            except OSError:
+            except OSError as err:
                 if self.proc.poll() is not None or time.time() > deadline:
                     self.kill()
-                    raise RuntimeError(f"mlflow server did not start (exit {self.proc.poll()})")
+                    raise RuntimeError(f"mlflow server did not start (exit {self.proc.poll()})") from err
                 time.sleep(0.3)
 
     def kill(self) -> None:

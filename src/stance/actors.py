@@ -210,7 +210,7 @@ def load_gazetteer(cfg) -> Gazetteer:
     """The gazetteer of a `gazetteer` config node (configs/gazetteer/), plus its extra_files."""
     from omegaconf import OmegaConf
 
-    actors = OmegaConf.to_container(cfg.actors, resolve=True) if cfg.actors else {}
+    actors: dict = OmegaConf.to_container(cfg.actors, resolve=True) if cfg.actors else {}  # type: ignore[assignment]
     ignore = list(cfg.ignore or [])
     sources = ["configs/gazetteer"]
     for path in cfg.get("extra_files") or []:

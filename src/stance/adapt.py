@@ -113,7 +113,8 @@ def _save(m: _Masked, source: str, folder: Path) -> None:
     base = AutoModel.from_pretrained(source)
     missing, unexpected = base.load_state_dict(m.model.base_model.state_dict(), strict=False)
     if unexpected or any(not k.startswith("pooler.") for k in missing):
-        raise StanceError(f"adapted weights do not fit the encoder (missing {missing[:3]}, unexpected {unexpected[:3]})")
+        raise StanceError(f"adapted weights do not fit the encoder "
+                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
     base.save_pretrained(folder)
     m.tokenizer.save_pretrained(folder)
     prefix = m.model.base_model_prefix + "."
@@ -171,7 +172,8 @@ def run(cfg) -> Path:
         m.model.train()
         train_started, cpu_started = time.time(), time.process_time()
         before = None
-        phases = ([("head", cfg.head_warmup_steps)] if m.new_head and cfg.head_warmup_steps > 0 else []) + [("all", None)]
+        head_first = m.new_head and cfg.head_warmup_steps > 0
+        phases = ([("head", cfg.head_warmup_steps)] if head_first else []) + [("all", None)]
         batches = _batches(first, skip, stream, encode, cfg, rng)
         for phase, limit in phases:
             params = m.head_params if phase == "head" else m.base_params + m.head_params
@@ -179,7 +181,7 @@ def run(cfg) -> Path:
                 p.requires_grad_(phase == "all")
             opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
             warm = 1 if phase == "head" else max(1, cfg.warmup_steps)
-            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s, warm=warm: min(1.0, (s + 1) / warm))
             if phase == "all":
                 before = _evaluate(m, eval_ids, cfg, autocast)
                 print(f"held-out MLM loss before: {before:.4f} ({len(held_out)} sentences)", file=sys.stderr)

@@ -8,6 +8,7 @@ softmax(log(p) / T). Argmax labels never change; only confidence does.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 EPS = 1e-12
 
@@ -19,10 +20,11 @@ def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
     logp = np.log(np.clip(proba, EPS, 1.0)) / temperature
     logp -= logp.max(axis=1, keepdims=True)
     e = np.exp(logp)
-    return (e / e.sum(axis=1, keepdims=True)).astype(proba.dtype, copy=False)
+    scaled: np.ndarray = (e / e.sum(axis=1, keepdims=True)).astype(proba.dtype, copy=False)
+    return scaled
 
 
-def expected_calibration_error(proba: np.ndarray, y_true, bins: int = 15) -> float:
+def expected_calibration_error(proba: ArrayLike, y_true: ArrayLike, bins: int = 15) -> float:
     """Top-label ECE: |accuracy - confidence| averaged over equal-width confidence bins."""
     proba, y_true = np.asarray(proba), np.asarray(y_true)
     if len(y_true) == 0:
@@ -34,13 +36,13 @@ def expected_calibration_error(proba: np.ndarray, y_true, bins: int = 15) -> flo
                      for b in range(bins) if (which == b).any()))
 
 
-def nll(proba: np.ndarray, y_true) -> float:
+def nll(proba: np.ndarray, y_true: ArrayLike) -> float:
     """Mean negative log-likelihood of the true labels."""
     y_true = np.asarray(y_true)
     return float(-np.log(np.clip(proba[np.arange(len(y_true)), y_true], EPS, 1.0)).mean())
 
 
-def fit_temperature(proba: np.ndarray, y_true, bounds=(0.05, 20.0)) -> float:
+def fit_temperature(proba: np.ndarray, y_true: ArrayLike, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
     """The T that minimises the NLL of `y_true` under softmax(log(p) / T)."""
     from scipy.optimize import minimize_scalar
 
@@ -51,7 +53,7 @@ def fit_temperature(proba: np.ndarray, y_true, bounds=(0.05, 20.0)) -> float:
     return float(np.exp(res.x))
 
 
-def cross_fitted(proba: np.ndarray, y_true, folds: int = 2, seed: int = 0) -> np.ndarray:
+def cross_fitted(proba: np.ndarray, y_true: ArrayLike, folds: int = 2, seed: int = 0) -> np.ndarray:
     """Probabilities where each row is scaled by a T fitted on the other folds: an honest
     view of calibration on the same set the temperature is fitted on."""
     y_true = np.asarray(y_true)

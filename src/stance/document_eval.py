@@ -86,4 +86,5 @@ def evaluate_documents(classifier, path: str | Path, batch_size: int = 64, out_p
                                      "label": labels.to_name(int(p.argmax())), "score": float(p.max())}) + "\n")
     boundaries = {"gold_sentences": n_gold, "predicted_sentences": n_pred, "found": exact,
                   "boundary_recall": exact / max(n_gold, 1), "boundary_precision": exact / max(n_pred, 1)}
-    return np.asarray(y_true), np.vstack(rows) if rows else np.zeros((0, len(labels))), registers, texts, ids, boundaries
+    probs = np.vstack(rows) if rows else np.zeros((0, len(labels)))
+    return np.asarray(y_true), probs, registers, texts, ids, boundaries

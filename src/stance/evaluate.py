@@ -8,8 +8,8 @@ from omegaconf import OmegaConf
 
 from stance import evalsets, tracking
 from stance.data.load import file_digest, load_file, load_splits, split_paths
-from stance.errors import StanceError
 from stance.document_eval import evaluate_documents
+from stance.errors import StanceError
 from stance.metrics import evaluate, format_summary
 from stance.outputs import load_classifier, safe_name
 
@@ -88,9 +88,11 @@ def run(cfg) -> float:
         print(f"\n{name}: {', '.join(map(str, source))} ({n} sentences)")
         print(format_summary(r["metrics"], labels))
         print(f"  ECE {r['metrics']['ece']:.4f}"
-              + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}" if "lenient_macro_f1" in r["metrics"] else ""))
+              + (f"   lenient macro-F1 {r['metrics']['lenient_macro_f1']:.4f}"
+                 if "lenient_macro_f1" in r["metrics"] else ""))
         if r["groups"]:
-            print("  by group: " + ", ".join(f"{g} {v['macro_f1']:.3f} (n={v['rows']})" for g, v in r["groups"].items()))
+            print("  by group: " + ", ".join(f"{g} {v['macro_f1']:.3f} (n={v['rows']})"
+                                             for g, v in r["groups"].items()))
         if "boundaries" in r:
             b = r["boundaries"]
             print(f"  sentence splitting: {b['found']} of {b['gold_sentences']} gold sentences found "

@@ -34,7 +34,9 @@ def canonical_label(value, labels: LabelSet, where: str) -> str:
 
 def validate(rows, labels: LabelSet, default_labeller: str | None = None) -> tuple[list[dict], list[str]]:
     """(labelled rows ready to store, where each unlabelled row was). Raises on the first bad row."""
-    good, unlabelled, seen = [], [], {}
+    good: list[dict] = []
+    unlabelled: list[str] = []
+    seen: dict[str, str] = {}
     for r in rows:
         where = r["where"]
         text = r.get("text")

@@ -6,6 +6,7 @@ import hashlib
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from stance.errors import StanceError
 
@@ -68,8 +69,9 @@ def is_mlflow_uri(ref: str) -> bool:
     return str(ref).startswith(MLFLOW_SCHEMES)
 
 
-def load_classifier(ref: str, tracking_cfg=None):
-    """A Classifier from a folder or an MLflow model URI; returns (classifier, description)."""
+def load_classifier(ref: str, tracking_cfg: Any = None) -> tuple[Any, str]:
+    """A Classifier from a folder or an MLflow model URI; returns (classifier, description).
+    The classifier also has `source_dir`, the folder it was loaded from."""
     from stance import models
 
     ref = str(ref)

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from stance.actors import load_gazetteer
 from stance.errors import StanceError
@@ -159,6 +159,7 @@ def _run(cfg) -> dict:
     meta = {"input": str(cfg.input), "model": model_desc, "segment": cfg.segment}
     out = ShardedOutput(cfg.output, columns, meta, resume=cfg.resume)
     cache = pool = None
+    classify: Callable[[list], list]
     if cfg.workers > 0:  # model replicas in processes: this process reads and writes
         pool = process_pool(cfg.workers, _init_worker, (
             str(classifier.source_dir), runtime, precision, cfg.num_threads or 1, cfg.cache_size))
@@ -230,10 +231,12 @@ def _write_shard(cfg, out: ShardedOutput, stream, classify, label_counts: Counte
     n_docs, n_rows, n_bad = totals
     exhausted = False
     writer, path = out.open_shard()
-    shard_docs, shard_rows, shard_errors, pending = 0, 0, [], []
+    shard_docs, shard_rows = 0, 0
+    shard_errors: list = []
+    pending: list = []
     with writer:
         while shard_docs < cfg.shard_docs and not stop.requested:
-            kind, payload = next(stream, ("end", None))
+            kind, payload = next(stream, ("end", []))
             if kind == "end":
                 exhausted = True
                 break

@@ -146,7 +146,8 @@ class GuardedRun:
         return self._call("log_text", {"text": text, "name": name})
 
     def log_model(self, model_dir, registered_name):
-        return self._call("log_model", {"model_dir": str(Path(model_dir).resolve()), "registered_name": registered_name})
+        return self._call("log_model", {"model_dir": str(Path(model_dir).resolve()),
+                                        "registered_name": registered_name})
 
     def promote(self, name, validation_f1, validation_digest, mode):
         reason = self._call("promote", {"name": name, "validation_f1": float(validation_f1),

@@ -7,11 +7,10 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 from omegaconf import OmegaConf
 
-import numpy as np
-
-from stance import evalsets, models, tracking
+from stance import evalsets, model_card, models, tracking
 from stance.calibration import apply_temperature, fit_temperature
 from stance.data.load import extra_digests, file_digest, load_splits, split_paths
 from stance.errors import StanceError
@@ -25,7 +24,7 @@ def _hydra_info() -> tuple[str, str, Path]:
     from hydra.core.hydra_config import HydraConfig
 
     hc = HydraConfig.get()
-    return hc.job.config_name, hc.job.override_dirname, Path(hc.runtime.output_dir)
+    return str(hc.job.config_name), hc.job.override_dirname, Path(hc.runtime.output_dir)
 
 
 def _fit_temperature(fit_on: str, classifier, data, set_data: dict, raw: dict, batch_size: int):
@@ -116,9 +115,11 @@ def run(cfg) -> float:
                   "calibration": {"temperature": temperature, "fit_on": fit_on},
                   "eval_sets": {n: {"file": str(sets[n].file), "groups": r["groups"]}
                                 for n, r in set_results.items()}}
+        record.update(model_card.facts(data, set_data, labels, out_dir, tags, resolved))
         import json
 
         (tmp_dir / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        model_card.write(tmp_dir, record, resolved)  # README.md: the model card
         model_dir = publish(tmp_dir, final_dir)
         shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # the best one is in model_dir
 
@@ -126,6 +127,7 @@ def run(cfg) -> float:
             mlrun.log_artifact(artifact, "eval")
         mlrun.log_artifact(out_dir / ".hydra", ".hydra")
         mlrun.log_text(OmegaConf.to_yaml(resolved), "config.yaml")
+        mlrun.log_artifact(model_dir / model_card.CARD)  # also inside the logged model, with its folder
         mlrun.log_model(model_dir, cfg.tracking.registered_model_name)
         promotion = mlrun.promote(cfg.tracking.registered_model_name,
                                   summary["best_validation_macro_f1"],
@@ -146,6 +148,6 @@ def run(cfg) -> float:
                  if mlrun.model_version else ""))
         if mlrun.model_version:
             print(f"Registry: {promotion}")
-    if note := mlrun.status_line():  # the tracking server went away: what is kept, how to push it
-        print(note)
+    if status := mlrun.status_line():  # the tracking server went away: what is kept, how to push it
+        print(status)
     return float(summary["best_validation_macro_f1"])

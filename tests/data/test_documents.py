@@ -40,7 +40,8 @@ def test_offsets_cut_each_sentence_out_of_the_document_text():
     assert cut == ["FonMin called in Ambassador this morning.",
                    "He said GOE sees no basis for talks under pressure from Mr. Lloyd.",
                    "Egyptians would however receive envoy next month."]
-    assert (doc.sentences[1].label, doc.sentences[1].secondary, doc.sentences[1].actor) == ("refusal", "threat", "Egypt")
+    second = doc.sentences[1]
+    assert (second.label, second.secondary, second.actor) == ("refusal", "threat", "Egypt")
     assert docs[1].countries == ["Chile"] and docs[1].register == "wire"
 
 

@@ -53,7 +53,8 @@ def test_tables_match_pandas(frame):
     day = pd.to_datetime(df["date"], errors="coerce", format="%Y-%m-%d")
     week = (day - pd.to_timedelta(day.dt.weekday, unit="D")).dt.normalize()
     expect_week = df.assign(week=week).dropna(subset=["week"]).groupby(["week", "label"]).size()
-    got_week = t["by_period"].assign(period=pd.to_datetime(t["by_period"]["period"])).set_index(["period", "label"])["n"]
+    by_period = t["by_period"].assign(period=pd.to_datetime(t["by_period"]["period"]))
+    got_week = by_period.set_index(["period", "label"])["n"]
     assert (got_week[got_week > 0].sort_index() == expect_week.sort_index()).all()
 
     matrix = t["actor_label"].set_index("actor")

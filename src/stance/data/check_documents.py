@@ -17,7 +17,7 @@ SPLITS = ("train", "validation", "test")
 
 
 def read_built(docs_dir: Path, problems: list[str]) -> dict[str, list[dict]]:
-    built = {}
+    built: dict[str, list[dict]] = {}
     for split in SPLITS:
         path = Path(docs_dir) / f"{split}.jsonl"
         if not path.is_file():
@@ -36,17 +36,17 @@ def check_documents(docs_dir: Path, sentence_files: dict[str, Path], eval_files:
     sources, src_problems = read_sources(docs_dir / "src")
     problems += src_problems
     built = read_built(docs_dir, problems)
-    want = {s: [] for s in SPLITS}
-    for doc in sources:
-        rec = doc.to_record()
+    want: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    for src in sources:
+        rec = src.to_record()
         rec["source"] = str(Path(rec["source"]).relative_to(docs_dir.parents[1])) \
             if rec["source"].startswith(str(docs_dir.parents[1])) else rec["source"]
-        want[assign_split(doc.id)].append(rec)
+        want[assign_split(src.id)].append(rec)
     for split in SPLITS:
         if [_core(d) for d in built[split]] != [_core(d) for d in want[split]]:
             problems.append(f"{docs_dir / (split + '.jsonl')}: out of date with data/documents/src "
                             "(run `make documents`)")
-    rows = {s: [] for s in SPLITS}
+    rows: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for split, docs in built.items():
         for line_no, doc in enumerate(docs, start=1):
             where = f"{docs_dir / (split + '.jsonl')}:{line_no}"

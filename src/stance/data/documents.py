@@ -71,7 +71,8 @@ class _Builder:
     """Accumulates one document's text: paragraphs of sentences and non-sentence lines."""
 
     def __init__(self, doc: Document):
-        self.doc, self.parts, self.paragraph_open = doc, [], False
+        self.doc, self.paragraph_open = doc, False
+        self.parts: list[str] = []
 
     def _sep(self) -> None:
         if self.paragraph_open:

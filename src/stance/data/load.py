@@ -152,7 +152,7 @@ def load_documents(path: str | Path, labels: LabelSet):
     return Dataset.from_dict(cols, features=features)
 
 
-def split_paths(data_cfg) -> dict[str, Path]:
+def split_paths(data_cfg) -> dict[str, list[Path]]:
     """The files behind each split: the sentence corpus and/or the document corpus."""
     base = Path(data_cfg.dir)
     names = {"train": data_cfg.train_file, "validation": data_cfg.validation_file,

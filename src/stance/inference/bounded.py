@@ -94,7 +94,7 @@ class CsvRecords:
             if header is None:
                 header = row
                 continue
-            rec = dict(zip(header, row))
+            rec: dict[str, str | None] = dict(zip(header, row))
             rec.update({k: None for k in header[len(row):]})
             yield line, rec
 

@@ -46,7 +46,8 @@ def _read_files(batch: dict, opts: dict):
         errors: list[dict] = []
         n_docs, rows = 0, []
         for doc in iter_documents(path, opts["text_field"], opts["id_field"],
-                                  on_error=lambda where, reason: errors.append({"where": where, "reason": reason}),
+                                  # consumed within this iteration, so `errors` is this file's list
+                                  on_error=lambda where, reason: errors.append({"where": where, "reason": reason}),  # noqa: B023
                                   carry=tuple(opts["carry"]), txt_mode=opts["txt_mode"],
                                   max_chars=opts["max_doc_chars"], max_record_bytes=opts["max_record_bytes"]):
             n_docs += 1

@@ -19,7 +19,7 @@ import json
 import lzma
 import sys
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple, cast
 
 from stance.errors import StanceError
 from stance.inference.bounded import CsvRecords, Skipped, bounded_lines, too_long
@@ -52,6 +52,7 @@ def expand_inputs(spec: str) -> list[Path | str]:
     path = Path(spec)
     if path.is_file():
         return [path]
+    files: list[Path | str]
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and split_suffix(p)[0])
     else:
@@ -68,12 +69,12 @@ def open_binary(path: Path | str) -> BinaryIO:
         return sys.stdin.buffer
     path = Path(path)
     comp = split_suffix(path)[1]
-    if comp == ".gz":
-        return gzip.open(path, "rb")
+    if comp == ".gz":  # the decompressors are binary file objects like the others
+        return cast(BinaryIO, gzip.open(path, "rb"))
     if comp == ".bz2":
-        return bz2.open(path, "rb")
+        return cast(BinaryIO, bz2.open(path, "rb"))
     if comp == ".xz":
-        return lzma.open(path, "rb")
+        return cast(BinaryIO, lzma.open(path, "rb"))
     if comp == ".zst":
         try:
             import zstandard

@@ -3,10 +3,9 @@ and `runtime=auto` / `precision=auto`, which pick the fastest accurate one for t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
-
-import json
 
 import numpy as np
 

@@ -182,4 +182,7 @@ def _concat_parquet(files: list[Path], target: Path, columns: list[str]) -> None
             if writer is None:
                 writer = pq.ParquetWriter(str(target), table.schema)
             writer.write_table(table.cast(writer.schema))
-    writer.close()
+    if writer is None:  # parts with no batches (finish() passes only parts with rows)
+        pq.write_table(pa.table({c: pa.array([], pa.string()) for c in columns}), str(target))
+    else:
+        writer.close()

@@ -10,6 +10,7 @@ import csv
 import json
 import os
 from pathlib import Path
+from typing import IO, Any
 
 from stance.errors import StanceError
 
@@ -27,7 +28,9 @@ class RowWriter:
         self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.columns = columns
         self.rows_written = 0
-        self._fh = self._csv = self._parquet = None
+        self._fh: IO[str] | None = None  # opened by __enter__ (jsonl, csv)
+        self._csv: csv.DictWriter[str] | None = None
+        self._parquet: Any = None  # a pyarrow ParquetWriter, opened with the first rows
 
     def __enter__(self) -> "RowWriter":
         if self.format == "parquet":
@@ -35,9 +38,9 @@ class RowWriter:
 
             self._pq = pq
         else:
-            self._fh = self.tmp.open("w", encoding="utf-8", newline="")
+            self._fh = fh = self.tmp.open("w", encoding="utf-8", newline="")
             if self.format == "csv":
-                self._csv = csv.DictWriter(self._fh, fieldnames=self.columns)
+                self._csv = csv.DictWriter(fh, fieldnames=self.columns)
                 self._csv.writeheader()
         return self
 
@@ -45,8 +48,10 @@ class RowWriter:
         if not rows:
             return
         if self.format == "jsonl":
+            assert self._fh is not None, "write() outside `with RowWriter(...)`"
             self._fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         elif self.format == "csv":
+            assert self._csv is not None, "write() outside `with RowWriter(...)`"
             self._csv.writerows(rows)
         else:
             import pyarrow as pa

@@ -28,7 +28,8 @@ def label_config(labels, from_name: str = FROM_NAME, to_name: str = TO_NAME) -> 
     <Text name={quoteattr(to_name)} value="${to_name}"/>
   </View>
   <Text name="after" value="$context_after"/>
-  <Choices name={quoteattr(from_name)} toName={quoteattr(to_name)} choice="single-radio" showInline="true" required="true">
+  <Choices name={quoteattr(from_name)} toName={quoteattr(to_name)}
+           choice="single-radio" showInline="true" required="true">
 {choices}
   </Choices>
 </View>
@@ -44,7 +45,7 @@ def task(row: dict, labels, model_version: str, preannotate: bool,
     or changes); without it the prediction is only a data field."""
     data = {"sentence_id": str(row["id"]), to_name: row["text"],
             **{k: v for k, v in row.items() if k not in ("id", "text")}}
-    out = {"data": data}
+    out: dict[str, object] = {"data": data}
     if preannotate:
         out["predictions"] = [{"model_version": model_version, "score": float(row["score"]),
                                "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",

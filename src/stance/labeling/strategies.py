@@ -82,5 +82,5 @@ def diverse_pick(embeddings: np.ndarray, weights: np.ndarray, n: int, seed: int 
         chosen = set(picks)
         rest = [i for i in np.argsort(-weights, kind="stable") if i not in chosen]
         picks += rest[:n - len(picks)]
-    picks = np.asarray(picks, dtype=np.int64)
-    return picks[np.argsort(-weights[picks], kind="stable")]
+    chosen_idx = np.asarray(picks, dtype=np.int64)
+    return chosen_idx[np.argsort(-weights[chosen_idx], kind="stable")]

@@ -20,6 +20,7 @@ LogFn = Callable[[dict, int], None]
 class Classifier(Protocol):
     family: str
     labels: LabelSet
+    temperature: float  # calibration: probabilities are softmax(log p / T)
 
     def fit(self, data, *, trainer, optim, seed: int, work_dir: Path,
             on_log: Optional[LogFn] = None, extra_eval: Optional[dict] = None) -> dict:

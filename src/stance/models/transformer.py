@@ -44,7 +44,7 @@ def resolve_pretrained(name: str) -> str:
     if module.isidentifier() and importlib.util.find_spec(module) is not None:
         pkg = importlib.import_module(module)
         folder = (Path(pkg.get_model_path()) if hasattr(pkg, "get_model_path")
-                  else Path(pkg.__file__).parent / "model")
+                  else Path(str(pkg.__file__)).parent / "model")
         if (folder / "config.json").is_file():
             return str(folder)
     return name  # a hub id: works only where a hub (or its cache) is reachable
@@ -97,7 +97,8 @@ class _Progress(TrainerCallback):
     loss, samples/s and the time left (logs and CI see progress too)."""
 
     def __init__(self, every: int = 50):
-        self.every, self.started, self.loss = every, None, None
+        self.every, self.started, self.first_step = every, 0.0, 0  # set at on_train_begin
+        self.loss: float | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.started, self.first_step = time.time(), state.global_step

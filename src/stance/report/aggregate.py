@@ -99,6 +99,7 @@ def with_shares(df: pd.DataFrame, by: list[str], labels: list[str]) -> pd.DataFr
     out["share"] = out["n"] / out["total"].where(out["total"] > 0)
     order = {lab: i for i, lab in enumerate(labels)}
     out["_l"] = out["label"].map(order).fillna(len(order))
+    asc: bool | list[bool]
     if "period" in by or not by:  # in time order (or just the labels)
         sort_by, asc = [*by, "_l"], True
     else:  # largest groups first
@@ -111,7 +112,7 @@ def tables(counts: pd.DataFrame, labels: list[str]) -> dict[str, pd.DataFrame]:
     seen = [lab for lab in counts["label"].dropna().unique() if lab not in labels]
     labels = [*labels, *sorted(seen)]
 
-    def part(name: str, by: list[str], drop_null: list[str] = ()) -> pd.DataFrame:
+    def part(name: str, by: list[str], drop_null: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         df = counts[counts["grouping"] == name][[*by, "label", "n"]]
         for c in drop_null:
             df = df[df[c].notna()]

@@ -3,9 +3,10 @@
 For every actor, period and stance label, the period's share (k of n sentences) is compared
 with the actor's share in all its other periods (K of N) by Fisher's exact test on the 2x2
 table (two-sided by doubling the smaller tail of the hypergeometric distribution, which runs
-vectorised: 88,000 tests in well under a second, where one scipy call per table took 75 s); p-values are adjusted for the number of tests (Benjamini-Hochberg), so a jump from
-1 of 2 sentences is never a headline. Only periods with at least `min_count` sentences, of
-actors with at least `min_count` sentences outside the period, are tested."""
+vectorised: 88,000 tests in well under a second, where one scipy call per table took 75 s);
+p-values are adjusted for the number of tests (Benjamini-Hochberg), so a jump from 1 of 2
+sentences is never a headline. Only periods with at least `min_count` sentences, of actors with
+at least `min_count` sentences outside the period, are tested."""
 
 from __future__ import annotations
 

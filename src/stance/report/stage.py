@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from stance import tracking
-from stance.errors import StanceError
 import stance.report.aggregate as aggregate
 import stance.report.figures as figures
 import stance.report.page as page
+from stance import tracking
+from stance.errors import StanceError
 from stance.report.inputs import open_input
 from stance.report.shifts import find_shifts
 
