@@ -12,7 +12,9 @@ import pandas as pd
 
 from stance import tracking
 from stance.errors import StanceError
-from stance.report import aggregate, figures, page
+import stance.report.aggregate as aggregate
+import stance.report.figures as figures
+import stance.report.page as page
 from stance.report.inputs import open_input
 from stance.report.shifts import find_shifts
 
