@@ -382,7 +382,8 @@ class AdaptConfig:
     lr: float = 5e-5
     weight_decay: float = 0.01
     warmup_steps: int = 100
-    head_warmup_steps: int = 100  # a new MLM head (the checkpoint has none) trains alone first
+    head_warmup_steps: int = 100  # a new MLM head (the checkpoint has none) trains alone first,
+    head_lr: float = 5e-4  # at this learning rate
     precision: str = "auto"  # auto | fp32 | bf16
     num_threads: Optional[int] = None
     logging_steps: int = 20
