@@ -41,8 +41,8 @@ class DataConfig:
     documents: Optional[str] = None
     # Use only this share of the training split (stratified, seeded): learning curves.
     train_fraction: float = 1.0
-    # The user's own labelled sets (scripts/ingest.py): data/user/<name> (its newest version),
-    # a version folder, or a JSONL/CSV file; their rows join train / validation.
+    # The user's own labelled sets (scripts/ingest.py): a name under <dir>/user/ or a data set
+    # folder (its newest version), a version folder, or a JSONL/CSV file; rows join the split.
     extra_train: list[str] = field(default_factory=list)
     extra_validation: list[str] = field(default_factory=list)
 
@@ -331,6 +331,7 @@ class SampleConfig:
     # Already labelled or already sent out: user data sets (data/user/<name>), version folders,
     # labelled files, earlier sample CSVs; their sentences are skipped, and near-duplicates of them.
     labelled: list[str] = field(default_factory=list)
+    user_dir: str = "${paths.data_dir}/user"  # where a bare data set name in `labelled` is looked up
     near_duplicate: float = 0.5  # word 3-gram Jaccard above this = a near-duplicate
     min_words: int = 4  # shorter rows (datelines, fragments) are not worth a label
     candidates: int = 10  # diverse: cluster the candidates x n most uncertain sentences
@@ -381,7 +382,8 @@ class AdaptConfig:
     lr: float = 5e-5
     weight_decay: float = 0.01
     warmup_steps: int = 100
-    head_warmup_steps: int = 100  # a new MLM head (the checkpoint has none) trains alone first
+    head_warmup_steps: int = 100  # a new MLM head (the checkpoint has none) trains alone first,
+    head_lr: float = 5e-4  # at this learning rate
     precision: str = "auto"  # auto | fp32 | bf16
     num_threads: Optional[int] = None
     logging_steps: int = 20

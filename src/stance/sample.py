@@ -24,13 +24,14 @@ from stance.labeling.dedup import ShingleIndex, exact_key, first_of_each
 from stance.labeling.formats import PROBA_PREFIX, read_labelled, read_predictions, write_sample_csv
 from stance.labeling.select import choose
 from stance.labeling.strategies import MEASURES, STRATEGIES, uncertainty
-from stance.labeling.userdata import PROVENANCE, read_version, versions
+from stance.labeling.userdata import PROVENANCE, locate, read_version, versions
 
 
-def known_rows(ref: str) -> list[tuple[str | None, str]]:
-    """(id, text) of every row of a user data set (its newest version), a version folder,
-    or a labelled or sampled file (labelled or not: rows sent out count as taken)."""
-    path = Path(ref)
+def known_rows(ref: str, user_dir: str | None = None) -> list[tuple[str | None, str]]:
+    """(id, text) of every row of a user data set (its newest version; a bare name is looked up
+    in `user_dir`), a version folder, or a labelled or sampled file (labelled or not: rows sent
+    out count as taken)."""
+    path = locate(ref, user_dir)
     if path.is_dir():
         version = path if (path / PROVENANCE).is_file() else (versions(path)[-1][1] if versions(path) else None)
         if version is None:
@@ -66,7 +67,7 @@ def run(cfg) -> Path:
 
     taken_ids, taken_keys, labelled = set(), set(), ShingleIndex()
     for ref in cfg.labelled:
-        for rid, text in known_rows(ref):
+        for rid, text in known_rows(ref, cfg.user_dir):
             taken_ids.add(rid)
             taken_keys.add(exact_key(text))
             labelled.add(text)

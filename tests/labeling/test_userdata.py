@@ -49,5 +49,6 @@ def test_versions_are_written_whole_and_resolved(tmp_path):
     assert [(r["id"], r["version"]) for r in rows] == [("s1", 1), ("s3", 2)]  # the version that added it
     assert json.loads((v2 / "provenance.json").read_text()) == {"version": 2, "source": "b"}
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
+    assert resolve("mine", "train", user_dir=tmp_path / "user") == v2 / "train.jsonl"  # a bare name
     (folder / "v3").mkdir()  # an incomplete folder (no provenance) is not a version
     assert resolve(folder, "train") == v2 / "train.jsonl"

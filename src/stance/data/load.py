@@ -173,10 +173,11 @@ def split_paths(data_cfg) -> dict[str, list[Path]]:
 
 def extra_paths(data_cfg) -> dict[str, list[Path]]:
     """The user's labelled sets (data.extra_train / extra_validation), resolved to files
-    (a data set folder means its newest version at this moment)."""
+    (a data set folder, or a bare name under <data.dir>/user/, means its newest version now)."""
     from stance.labeling.userdata import resolve
 
-    return {split: [resolve(ref, split) for ref in (data_cfg.get(f"extra_{split}") or [])]
+    user_dir = Path(data_cfg.dir) / "user"  # where scripts/ingest.py puts data sets by name
+    return {split: [resolve(ref, split, user_dir) for ref in (data_cfg.get(f"extra_{split}") or [])]
             for split in ("train", "validation")}
 
 

@@ -38,10 +38,10 @@ def versions(folder: str | Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def resolve(ref: str | Path, split: str) -> Path:
+def resolve(ref: str | Path, split: str, user_dir: str | Path | None = None) -> Path:
     """The file behind `ref` for `split`: a file as given, a version folder's `<split>.jsonl`,
-    or the newest version's of a data set folder."""
-    path = Path(ref)
+    or the newest version's of a data set folder; a bare name is a data set in `user_dir`."""
+    path = locate(ref, user_dir)
     if path.is_file():
         return path
     if (path / PROVENANCE).is_file():
@@ -51,6 +51,14 @@ def resolve(ref: str | Path, split: str) -> Path:
         return found[-1][1] / f"{split}.jsonl"
     raise StanceError("not a labelled file, a user data set or one of its versions", where=str(ref),
                       fix="write one with scripts/ingest.py (data/user/<name>/), or give a JSONL/CSV file")
+
+
+def locate(ref: str | Path, user_dir: str | Path | None = None) -> Path:
+    """`ref` as a path, or, when no such path exists, the data set `<user_dir>/<ref>`."""
+    path = Path(ref)
+    if not path.exists() and user_dir is not None and (Path(user_dir) / path).is_dir():
+        return Path(user_dir) / path
+    return path
 
 
 def read_version(version_dir: Path) -> list[dict]:
