@@ -184,10 +184,7 @@ def _run(cfg) -> dict:
                 cfg, out, stream, classify, label_counts, bar, stop, started, (n_docs, n_rows, n_bad))
     bar.close()
     if stop.requested:
-        done = out.done
-        raise StanceError(f"stopped by {stop.name}: {len(out.manifest['shards'])} finished shards "
-                          f"({done['documents']:,} documents, {done['rows']:,} rows) are kept",
-                          where=str(out.parts),
+        raise StanceError(f"stopped by {stop.name}: {out.kept()} are kept", where=str(out.parts),
                           fix="run the same command with resume=true to finish", exit_code=stop.exit_code)
 
     elapsed = time.time() - started
@@ -215,11 +212,7 @@ def _disk_full_hint(out: ShardedOutput | None):
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
-        kept = ""
-        if out is not None:
-            done = out.done
-            kept = (f": {len(out.manifest['shards'])} finished shards ({done['documents']:,} documents, "
-                    f"{done['rows']:,} rows) are kept in {out.parts}")
+        kept = f": {out.kept()} are kept in {out.parts}" if out is not None else ""
         raise StanceError(f"no space left on the device{kept}", where=exc.filename or None,
                           fix="free some space (or quota), then run the same command with resume=true") from None
 

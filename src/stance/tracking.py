@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 from hydra.experimental.callback import Callback
 
 from stance.errors import StanceError
-from stance.tracking_offline import GuardedRun, Journal
+from stance.tracking_offline import GuardedRun, Journal, clean_metrics, first_line
 
 MAX_KEY = 250  # MLflow's limits on param keys and values
 MAX_VALUE = 6000
@@ -98,8 +98,7 @@ class Run:
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None,
                     timestamp: int | None = None) -> None:
-        clean = {k.replace("/", "_"): float(v) for k, v in metrics.items()
-                 if isinstance(v, (int, float))}
+        clean = clean_metrics(metrics)
         if clean:
             self._mlflow.log_metrics(clean, step=step, timestamp=timestamp)
 
@@ -305,9 +304,8 @@ def sync_run(folder: Path, uri: str | None = None) -> str:
             run.end("KILLED")
     except Exception as exc:  # noqa: BLE001 — one line, and the next sync goes on from here
         step = journal.progress()["done"] + 1
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         op = entries[step - 1]["op"] if step <= len(entries) else "end"
-        raise StanceError(f"sync stopped at call {step} of {len(entries)} ({op}): {first}",
+        raise StanceError(f"sync stopped at call {step} of {len(entries)} ({op}): {first_line(exc)}",
                           where=str(journal.folder),
                           fix="fix the cause and run the same command again: it goes on from there") from None
     finally:
@@ -397,7 +395,7 @@ class SweepCallback(Callback):
             if not is_outage(exc):
                 raise
             print(f"warning: sweep run {self.parent_id} not updated: the MLflow server is not answering "
-                  f"({str(exc).splitlines()[0][:200]})")
+                  f"({first_line(exc, 200)})")
         finally:
             os.environ.pop(PARENT_ENV, None)
 

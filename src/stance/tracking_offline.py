@@ -128,7 +128,7 @@ class GuardedRun:
         return self._call("log_params", {"params": dict(params)})
 
     def log_metrics(self, metrics, step=None):
-        clean = {k.replace("/", "_"): float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+        clean = clean_metrics(metrics)  # numbers the journal can hold, too
         if clean:
             self._call("log_metrics", {"metrics": clean, "step": step, "timestamp": int(time.time() * 1000)})
 
@@ -167,7 +167,7 @@ class GuardedRun:
                 return getattr(self._run, op)(**kwargs)
             except Exception as exc:  # noqa: BLE001 — tracking must never cost the run
                 if not self._is_outage(exc):
-                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                    first = first_line(exc)
                     self.refused.append(f"{op} ({first})")
                     print(f"warning: MLflow refused {op}: {first}", file=sys.stderr, flush=True)
                     return None
@@ -208,9 +208,20 @@ class GuardedRun:
         return "\n".join(parts) or None
 
 
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]
+
+
+def clean_metrics(metrics) -> dict[str, float]:
+    """Numbers only, under names MLflow accepts ("eval/f1" -> "eval_f1")."""
+    return {k.replace("/", "_"): float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    for marker in ("Connection refused", "timed out", "Max retries exceeded", "Read timed out"):
+    """Why the server did not answer, in a few words."""
+    text = first_line(exc, 200)
+    for marker, said in (("Connection refused", "connection refused"), ("timed out", "timed out"),
+                         ("Max retries exceeded", "no answer")):
         if marker in text:
-            return marker.lower() if marker != "Max retries exceeded" else "no answer"
-    return text[:200]
+            return said
+    return text

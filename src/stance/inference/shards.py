@@ -114,6 +114,12 @@ class ShardedOutput:
         shards = self.manifest["shards"]
         return {k: sum(s[k] for s in shards) for k in ("documents", "rows", "bad_records")}
 
+    def kept(self) -> str:
+        """What an interrupted job leaves for `resume=true`, e.g. "3 finished shards (900 documents, 3,150 rows)"."""
+        done = self.done
+        return (f"{len(self.manifest['shards'])} finished shards ({done['documents']:,} documents, "
+                f"{done['rows']:,} rows)")
+
     def open_shard(self) -> tuple[RowWriter, Path]:
         path = self.parts / f"part-{len(self.manifest['shards']):05d}{self.ext}"
         return RowWriter(path, self.columns), path
