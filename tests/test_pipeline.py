@@ -28,6 +28,7 @@ def train_tiny(tmp_path, store, data_dir, tiny_pretrained, *extra):
 def test_train_evaluate_predict(tmp_path, store, data_dir, tiny_pretrained):
     proc = train_tiny(tmp_path, store, data_dir, tiny_pretrained, "trainer.class_weights=true")
     assert "macro-F1" in proc.stdout and "MLflow run" in proc.stdout
+    assert "realdev (" in proc.stdout  # the eval sets are scored at the end
 
     latest = tmp_path / "models" / "latest"
     assert latest.is_symlink()

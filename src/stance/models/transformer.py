@@ -120,6 +120,18 @@ class _Progress(TrainerCallback):
                   file=sys.stderr, flush=True)
 
 
+class _EarlyStopping(EarlyStoppingCallback):
+    """Early stopping that looks only at the evaluations carrying the selection metric: with
+    eval sets (realdev, external) the Trainer evaluates each set in turn, and the stock callback
+    warns on every set without the metric."""
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        key = args.metric_for_best_model or ""
+        if metrics is None or (key if key.startswith("eval_") else f"eval_{key}") not in metrics:
+            return None
+        return super().on_evaluate(args, state, control, metrics, **kwargs)
+
+
 def training_precision(precision: str, device: str) -> str:
     """`trainer.precision=auto`: bf16 autocast where the device does bf16 natively, else fp32."""
     if precision not in ("auto", "fp32", "bf16", "fp16"):
@@ -271,7 +283,7 @@ class TransformerClassifier:
         )
         callbacks: list = [_Progress()] + ([_ForwardLogs(on_log)] if on_log else [])
         if trainer.early_stopping_patience > 0:
-            callbacks.append(EarlyStoppingCallback(early_stopping_patience=trainer.early_stopping_patience))
+            callbacks.append(_EarlyStopping(early_stopping_patience=trainer.early_stopping_patience))
         weights = None
         if trainer.class_weights:
             counts = np.bincount(np.asarray(data["train"]["label"]), minlength=len(self.labels))
