@@ -34,6 +34,8 @@ def test_grid_sweep_nests_children_under_a_parent(tmp_path, store, data_dir, lau
     best = children.sort_values("metrics.best_validation_macro_f1", ascending=False).iloc[0]
     assert parent["metrics.best_validation_macro_f1"] == best["metrics.best_validation_macro_f1"]
     assert parent["tags.best_child_run_id"] in set(children["run_id"])
+    if launcher != "basic":
+        return  # compare reads the store the same way whatever launched the runs
 
     cmp = run_script("compare", "experiment=train", f"tracking.uri={store['uri']}",
                      f"hydra.run.dir={tmp_path}/cmp")
@@ -48,8 +50,8 @@ def test_grid_sweep_nests_children_under_a_parent(tmp_path, store, data_dir, lau
 
 def test_optuna_preset_runs_trials_as_nested_runs(tmp_path, store, data_dir, tiny_pretrained):
     proc, parent, children = sweep(tmp_path, store, data_dir, "hparams_search=optuna", "debug=fast",
-                                   "hydra.sweeper.n_trials=3", f"model.pretrained={tiny_pretrained}")
-    assert len(children) == 3
+                                   "hydra.sweeper.n_trials=2", f"model.pretrained={tiny_pretrained}")
+    assert len(children) == 2
     assert parent["tags.sweeper"] == "OptunaSweeper"
     assert "Best value" in proc.stdout + proc.stderr
-    assert children["params.optim.lr"].nunique() == 3
+    assert children["params.optim.lr"].nunique() == 2
