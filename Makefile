@@ -20,7 +20,7 @@ LOCK_FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/
 UPGRADE    ?=
 ARGS       ?=
 # Test processes (pytest-xdist): 0 = serial. The suite is CPU-bound in process start-up; on 2
-# cores 3 workers measured slower than 2 (646 s against 603-631 s).
+# cores 3 workers were no faster than 2 (646 s against 603-651 s).
 TEST_WORKERS ?= 2
 PORT       ?= 5000
 EXTERNAL   ?= ../shared/external/plover_gsr_stance.jsonl
