@@ -44,6 +44,16 @@ def tiny_pretrained(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def tfidf_model(tmp_path_factory) -> Path:
+    """A TF-IDF model trained once on the fixture corpus (read only: copy it to change it)."""
+    tmp = tmp_path_factory.mktemp("tfidf-model")
+    proc = run_script("train", "model=tfidf", f"data.dir={FIXTURES}", "tracking=none",
+                      f"paths.models_dir={tmp}/models", f"hydra.run.dir={tmp}/o")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return (tmp / "models" / "latest").resolve()
+
+
 @pytest.fixture()
 def data_dir(tmp_path) -> Path:
     """A copy of the fixture corpus (train/validation/test) that a test may modify."""

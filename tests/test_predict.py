@@ -22,15 +22,6 @@ SENTENCES = ["The ministry said on Monday that the plan was not negotiable.",
              "Dr. Smith of the U.N. mission said the exercises were purely defensive."]
 
 
-@pytest.fixture(scope="module")
-def tfidf_model(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("model")
-    proc = run_script("train", "model=tfidf", f"data.dir={ROOT / 'tests' / 'fixtures'}", "tracking=none",
-                      f"paths.models_dir={tmp}/models", f"hydra.run.dir={tmp}/o")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return (tmp / "models" / "latest").resolve()
-
-
 def make_dump(path: Path, n_docs: int) -> Path:
     with path.open("w") as fh:
         for i in range(n_docs):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import run_script
 
 pytestmark = pytest.mark.integration
 
@@ -49,13 +49,10 @@ def written_dump(path: Path, n_docs: int = 84) -> dict[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def pipeline(tmp_path_factory, tfidf_model):
     tmp = tmp_path_factory.mktemp("report")
-    proc = run_script("train", "model=tfidf", f"data.dir={ROOT / 'tests' / 'fixtures'}", "tracking=none",
-                      f"paths.models_dir={tmp}/models", f"hydra.run.dir={tmp}/o1")
-    assert proc.returncode == 0, proc.stderr[-3000:]
     expected = written_dump(tmp / "dump.jsonl")
-    proc = run_script("predict", f"model={tmp}/models/latest", f"input={tmp}/dump.jsonl", f"output={tmp}/pred/",
+    proc = run_script("predict", f"model={tfidf_model}", f"input={tmp}/dump.jsonl", f"output={tmp}/pred/",
                       "actors=true", "carry=[date,source]", "shard_docs=30", f"hydra.run.dir={tmp}/o2")
     assert proc.returncode == 0, proc.stderr[-3000:]
     store = f"sqlite:///{tmp}/mlflow.db"
