@@ -84,7 +84,14 @@ class TrainerConfig:
     grad_accum_steps: int = 1
     early_stopping_patience: int = 2
     class_weights: bool = False  # weight the loss by inverse class frequency
-    label_smoothing: float = 0.0  # cross-entropy label smoothing (not with class_weights)
+    label_smoothing: float = 0.0  # cross-entropy label smoothing
+    # R-Drop: two forward passes (two dropout masks) per batch, plus this weight times their
+    # symmetric KL divergence; about 1.8x the training compute. 0 = off.
+    rdrop_alpha: float = 0.0
+    # Supervised contrastive loss on the pooled sentence vectors (same label = positives), added
+    # to cross-entropy with this weight; needs model.pooling=mean. 0 = off.
+    supcon_weight: float = 0.0
+    supcon_temperature: float = 0.3
     # Keep the checkpoint best on this set's macro-F1: validation, or an eval set's name
     # (every eval set is scored each epoch and logged as eval_<name>_macro_f1)
     select_on: str = "validation"

@@ -33,7 +33,10 @@ class MeanPoolClassifier(torch.nn.Module):
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         logits = self.classifier(self.dropout(pooled))
         loss = torch.nn.functional.cross_entropy(logits, labels) if labels is not None else None
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        # in training the sentence vectors ride along as the one "hidden state" (the contrastive
+        # loss reads them); in evaluation the output stays logits only (the Trainer gathers it all)
+        return SequenceClassifierOutput(loss=loss, logits=logits,
+                                        hidden_states=(pooled,) if self.training else None)
 
     def set_attn_implementation(self, name: str) -> None:
         self.encoder.set_attn_implementation(name)

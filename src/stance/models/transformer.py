@@ -62,20 +62,58 @@ def _from_pretrained(loader, name: str, **kwargs):
         ) from None
 
 
-class _WeightedTrainer(Trainer):
-    """Trainer with an optional class-weighted cross-entropy."""
+def supcon_loss(vectors: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Supervised contrastive loss (Khosla et al. 2020) over one batch: each sentence is pulled
+    toward the batch's other sentences of its label and pushed from the rest. Anchors without
+    a positive in the batch do not count."""
+    z = torch.nn.functional.normalize(vectors.float(), dim=-1)
+    sim = z @ z.T / temperature
+    self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
+    sim = sim.masked_fill(self_mask, float("-inf"))
+    log_prob = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+    positive = (labels[:, None] == labels[None, :]) & ~self_mask
+    count = positive.sum(1)
+    mean_log_prob = log_prob.masked_fill(~positive, 0.0).sum(1) / count.clamp(min=1)
+    has = count > 0
+    return -(mean_log_prob[has]).mean() if has.any() else sim.new_zeros(())
 
-    def __init__(self, *args, class_weights: Optional[torch.Tensor] = None, **kwargs):
+
+def symmetric_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """R-Drop's regulariser: the mean of KL(p_a || p_b) and KL(p_b || p_a) over the batch."""
+    la, lb = torch.log_softmax(a.float(), -1), torch.log_softmax(b.float(), -1)
+    kl = torch.nn.functional.kl_div
+    return (kl(lb, la, log_target=True, reduction="batchmean")
+            + kl(la, lb, log_target=True, reduction="batchmean")) / 2
+
+
+class _WeightedTrainer(Trainer):
+    """Trainer with the project's loss options: class-weighted and label-smoothed
+    cross-entropy, R-Drop, and a supervised contrastive term on the sentence vectors."""
+
+    def __init__(self, *args, class_weights: Optional[torch.Tensor] = None, rdrop_alpha: float = 0.0,
+                 supcon_weight: float = 0.0, supcon_temperature: float = 0.3, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
+        self.rdrop_alpha, self.supcon_weight, self.supcon_temperature = rdrop_alpha, supcon_weight, supcon_temperature
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.class_weights is None:
+        if self.class_weights is None and not self.rdrop_alpha and not self.supcon_weight:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         labels = inputs.pop("labels")
+        weight = None if self.class_weights is None else self.class_weights.to(labels.device)
+
+        def ce(logits):
+            return torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight,
+                                                     label_smoothing=self.args.label_smoothing_factor)
+
         outputs = model(**inputs)
-        loss = torch.nn.functional.cross_entropy(
-            outputs.logits, labels, weight=self.class_weights.to(outputs.logits.device))
+        loss = ce(outputs.logits)
+        if model.training and self.rdrop_alpha:
+            again = model(**inputs).logits
+            loss = (loss + ce(again)) / 2 + self.rdrop_alpha * symmetric_kl(outputs.logits, again)
+        if model.training and self.supcon_weight:
+            loss = loss + self.supcon_weight * supcon_loss(outputs.hidden_states[-1], labels,
+                                                           self.supcon_temperature)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -294,11 +332,16 @@ class TransformerClassifier:
             return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
                     **{f"f1_{n}": s[f"f1_{n}"] for n in self.labels.names}}
 
+        if trainer.supcon_weight and self.pooling != "mean":
+            raise StanceError("trainer.supcon_weight needs sentence vectors from model.pooling=mean",
+                              fix="add model.pooling=mean, or set trainer.supcon_weight=0")
         hf_trainer = _WeightedTrainer(
             model=self.model, args=args, train_dataset=encoded["train"],
             eval_dataset=evals if len(evals) > 1 else evals["validation"], processing_class=self.tokenizer,
             data_collator=DataCollatorWithPadding(self.tokenizer),
-            compute_metrics=compute_metrics, callbacks=callbacks, class_weights=weights)
+            compute_metrics=compute_metrics, callbacks=callbacks, class_weights=weights,
+            rdrop_alpha=trainer.rdrop_alpha, supcon_weight=trainer.supcon_weight,
+            supcon_temperature=trainer.supcon_temperature)
         result = hf_trainer.train(resume_from_checkpoint=self._checkpoint(trainer.resume_from, work_dir))
         self.model = hf_trainer.model
         self.model.eval()
