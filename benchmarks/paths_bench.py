@@ -40,14 +40,23 @@ def main() -> int:
     ap.add_argument("--sentences", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--isa", choices=["native", "avx2"], default="native",
+                    help="avx2: cap torch's kernels at AVX2 (hardware.ISA_ENV), standing in for an "
+                         "AVX2-only CPU; bf16 paths are skipped, ONNX Runtime ignores the cap")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "paths_bench"),
+                    help="results file stem (.json and .md are written)")
     args = ap.parse_args()
+    from stance.hardware import ISA_ENV
+
+    if args.isa != "native":
+        os.environ.update(ISA_ENV[args.isa])  # before torch loads its math libraries
     import torch
 
     torch.set_num_threads(args.threads)
     from predict_bench import compute_limits, gflop_per_sentence, make_dump
     from transformers import pipeline
 
-    from stance.hardware import cpu_info
+    from stance.hardware import cpu_info, native_bf16
     from stance.inference.runtime import OnnxClassifier
     from stance.models import load
     from stance.segment import split_sentences
@@ -88,7 +97,11 @@ def main() -> int:
              "torch_bf16": ("torch bf16 autocast, [CLS]-only last layer (the default here)", "bf16",
                             torch_path("bf16", True)),
              "torch_bf16_full": ("torch bf16 autocast, full last layer", "bf16", torch_path("bf16", False))}
-    if (model / "onnx" / "model.int8.onnx").is_file():
+    if clf.pooling != "cls":  # the [CLS]-only last layer needs a [CLS]-pooled model: same as full
+        paths = {k: v for k, v in paths.items() if k in ("a_pipeline", "torch_fp32_full", "torch_bf16_full")}
+    if not native_bf16("cpu"):  # emulated bf16 is slower than fp32: not a path anyone would pick
+        paths = {k: v for k, v in paths.items() if v[1] != "bf16"}
+    if (model / "onnx" / "model.int8.onnx").is_file() and args.isa == "native":
         onnx = OnnxClassifier(model, "model.int8.onnx", num_threads=args.threads)
         paths["onnx_int8"] = ("ONNX Runtime int8 (dynamic, per-channel)", "int8",
                               lambda: onnx.predict_encoded(ids))
@@ -123,9 +136,10 @@ def main() -> int:
                   f"{args.threads} threads; matmul limits " + ", ".join(f"{k} {v:.0f}" for k, v in limits.items())
               + f" G(FL)OP/s; {gflop:.3f} GFLOP per sentence (full forward); {len(texts)} sentences, "
                 f"{args.rounds} interleaved rounds"]
-    out_dir = ROOT / "benchmarks" / "results"
-    (out_dir / "paths_bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out_dir / "paths_bench.md").write_text("\n".join(lines) + "\n")
+    results["isa"] = args.isa
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -11,13 +11,33 @@ SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16
                "amx_tile", "amx_int8", "amx_bf16")
 
 
+# The instruction-set caps the math libraries honour, as a user (or a benchmark that stands in
+# for an older CPU) sets them: ATen's kernels, oneDNN's (bf16 matmuls) and MKL's (fp32 matmuls).
+# With ISA_ENV["avx2"] set, this AVX-512 CPU runs torch like an AVX2-only one.
+ISA_ENV = {"avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2",
+                    "MKL_ENABLE_INSTRUCTIONS": "AVX2"}}
+# oneDNN ISA names without AVX-512, and those below the first with bf16 dot products (AVX512_CORE_BF16)
+_ONEDNN_AVX2_OR_LOWER = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2"}
+_ONEDNN_BELOW_BF16 = _ONEDNN_AVX2_OR_LOWER | {"AVX512_CORE", "AVX512_CORE_VNNI"}
+
+
+def isa_capped_to_avx2() -> bool:
+    """Whether the environment caps torch's kernels at AVX2 or lower (see ISA_ENV)."""
+    aten = os.environ.get("ATEN_CPU_CAPABILITY", "").lower()
+    onednn = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    return aten in ("default", "avx2") or onednn in _ONEDNN_AVX2_OR_LOWER
+
+
 def native_bf16(device: str = "cpu") -> bool:
     """Whether bf16 matmuls run in hardware: a GPU that supports them, or a CPU with
-    AVX512-BF16 or AMX (elsewhere bf16 autocast is emulated and slower than fp32)."""
+    AVX512-BF16 or AMX (elsewhere bf16 autocast is emulated and slower than fp32) that
+    ONEDNN_MAX_CPU_ISA / ATEN_CPU_CAPABILITY do not cap below it."""
     import torch
 
     if device.startswith("cuda"):
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if isa_capped_to_avx2() or os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() in _ONEDNN_BELOW_BF16:
+        return False
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu, private but stable
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
@@ -53,4 +73,9 @@ def cpu_info() -> dict:
         except Exception:
             pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"model": model, "flags": [f for f in SPEED_FLAGS if f in flags], "cores": cores}
+    usable = [f for f in SPEED_FLAGS if f in flags]
+    info: dict = {"model": model, "flags": usable, "cores": cores}
+    if isa_capped_to_avx2():  # what the capped libraries can use (ONNX Runtime ignores the caps)
+        info["flags"] = [f for f in usable if f in ("avx2", "fma", "avx_vnni")]
+        info["isa_cap"] = "avx2"
+    return info
