@@ -3,11 +3,13 @@
     python scripts/check_data.py [--data-dir data] [--jaccard 0.5] [--datasheet]
 
 Exit status 1 with file:line:reason for every integrity problem (schema, labels,
-duplicates, near-duplicates across splits). `--datasheet` rewrites the generated
+duplicates, near-duplicates across splits; the register rewrites keep their source's label
+and echo no held-out or evaluation sentence). `--datasheet` rewrites the generated
 section of <data-dir>/DATASHEET.md.
 """
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -16,6 +18,8 @@ from stance.config import DEFAULT_LABELS
 from stance.data.check import check_corpus, format_statistics, statistics
 from stance.data.check_documents import check_documents
 from stance.data.check_documents import format_statistics as format_document_statistics
+from stance.data.check_rewrites import check_rewrites
+from stance.data.documents import sentence_rows
 from stance.labels import LabelSet
 
 BEGIN, END = "<!-- BEGIN GENERATED STATISTICS -->", "<!-- END GENERATED STATISTICS -->"
@@ -42,6 +46,20 @@ def main(argv=None) -> int:
         doc_problems, doc_stats = check_documents(docs_dir, paths, eval_files, args.jaccard)
         problems += doc_problems
         text += "\n\n### Document corpus\n\n" + format_document_statistics(doc_stats)
+    rewrites = args.data_dir / "rewrites" / "train.jsonl"
+    if rewrites.is_file():
+        held_out = [r.rec["text"] for r in report.rows if r.split != "train"]
+        if (docs_dir / "validation.jsonl").is_file():
+            held_out += [row["text"] for split in ("validation", "test")
+                         for line in (docs_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+                         if line.strip() for row in sentence_rows(json.loads(line))]
+        eval_files = [args.shared / "realdev" / "realdev.jsonl", args.shared / "external" / "plover_gsr_stance.jsonl"]
+        rw_problems, rw_stats = check_rewrites(rewrites, paths, held_out, eval_files, labels, args.jaccard)
+        problems += rw_problems
+        counts = {key: ", ".join(f"{k} {v}" for k, v in sorted(rw_stats[key].items()))
+                  for key in ("labels", "registers")}
+        text += ("\n\n### Register rewrites (opt-in: `data.extra_train=[data/rewrites/train.jsonl]`)\n\n"
+                 f"{rw_stats['rows']} rows; labels {counts['labels']}; registers {counts['registers']}.")
     print(text)
     if args.datasheet:
         sheet = args.data_dir / "DATASHEET.md"
