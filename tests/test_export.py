@@ -17,12 +17,16 @@ def test_export_and_onnx_runtime(tmp_path, data_dir, tiny_pretrained, monkeypatc
     assert proc.returncode == 0, proc.stderr[-3000:]
     folder = (tmp_path / "models" / "latest").resolve()
     ex = run_script("export", f"model={folder}", f"check_file={data_dir}/test.jsonl", "tracking=none",
+                    f"check_more=[{data_dir}/validation.jsonl,{tmp_path}/absent.jsonl]",
                     f"hydra.run.dir={tmp_path}/e")
     assert ex.returncode == 0, ex.stderr[-3000:]
     assert (folder / "onnx" / "model.onnx").is_file() and (folder / "onnx" / "model.int8.onnx").is_file()
     assert "'fp32_agreement': 1.0" in ex.stdout
     report = json.loads((folder / "onnx" / "export.json").read_text())  # what runtime=auto reads
     assert report["fp32_agreement"] == 1.0 and 0.0 <= report["int8_agreement"] <= 1.0
+    by_file = report["agreement_by_file"]  # every set that exists is checked; the floor is the lowest
+    assert set(by_file) == {f"{data_dir}/test.jsonl", f"{data_dir}/validation.jsonl"}
+    assert report["int8_agreement"] == min(v["int8_agreement"] for v in by_file.values())
 
     from stance.inference.runtime import OnnxClassifier
     from stance.models import load

@@ -96,6 +96,9 @@ class TrainerConfig:
     # (every eval set is scored each epoch and logged as eval_<name>_macro_f1)
     select_on: str = "validation"
     logging_steps: int = 10
+    # torch.compile the model for training (TrainingArguments.torch_compile; inductor needs a
+    # C++ compiler on CPUs). Compiling takes time up front and again for new sequence lengths.
+    compile: bool = False
     num_threads: Optional[int] = None  # torch intra-op threads; None = torch's default
     dataloader_workers: int = 0
     # Resume an interrupted run: its Hydra output folder (outputs/train/<time>), its
@@ -286,7 +289,11 @@ class ExportConfig:
     model_uri: str = "${paths.models_dir}/latest"  # `model=X` on the command line lands here
     # Labelled or unlabelled JSONL whose texts measure agreement with the torch model.
     check_file: Optional[str] = "${paths.data_dir}/test.jsonl"
-    check_rows: int = 2000
+    # More sets checked the same way (missing files are skipped); the agreement runtime=auto
+    # reads is the lowest over all of them, so int8 must hold up on every set, real text included
+    check_more: list[str] = field(default_factory=lambda: ["${paths.data_dir}/validation.jsonl",
+                                                           "${paths.shared_dir}/realdev/realdev.jsonl"])
+    check_rows: int = 2000  # per file
     int8_per_channel: bool = True  # quantisation scales per weight row (closer to fp32) or per tensor
 
 
