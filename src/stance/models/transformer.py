@@ -317,6 +317,7 @@ class TransformerClassifier:
             logging_steps=trainer.logging_steps, report_to="none",
             dataloader_num_workers=trainer.dataloader_workers,
             train_sampling_strategy="group_by_length",
+            torch_compile=trainer.compile,
             disable_tqdm=not sys.stderr.isatty(),
         )
         callbacks: list = [_Progress()] + ([_ForwardLogs(on_log)] if on_log else [])
