@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -43,10 +44,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
-def read_split(path: Path, split: str, labels: LabelSet, report: Report) -> None:
-    if not path.is_file():
-        report.problem(str(path), "file not found")
-        return
+def json_records(path: Path, problem: Callable[[str, str], None]) -> Iterator[tuple[str, dict]]:
+    """(file:line, record) for each non-blank line of a JSONL file; a malformed line or one
+    that is not an object goes to `problem(where, reason)` instead."""
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         where = f"{path}:{line_no}"
         if not line.strip():
@@ -54,11 +54,19 @@ def read_split(path: Path, split: str, labels: LabelSet, report: Report) -> None
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            report.problem(where, f"malformed JSON ({exc.msg})")
+            problem(where, f"malformed JSON ({exc.msg})")
             continue
         if not isinstance(rec, dict):
-            report.problem(where, "not a JSON object")
+            problem(where, "not a JSON object")
             continue
+        yield where, rec
+
+
+def read_split(path: Path, split: str, labels: LabelSet, report: Report) -> None:
+    if not path.is_file():
+        report.problem(str(path), "file not found")
+        return
+    for where, rec in json_records(path, report.problem):
         if _check_schema(rec, where, labels, report):
             report.rows.append(Row(split, where, rec))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stance.data.check import near_duplicates, normalise
+from stance.data.check import json_records, near_duplicates, normalise
 from stance.labels import LabelSet
 
 FIELDS = ("id", "text", "label", "secondary", "tags", "actor", "topic", "register", "source_id")
@@ -32,16 +32,8 @@ def check_rewrites(path: Path, sentence_files: dict[str, Path], held_out_texts: 
             rec = json.loads(line)
             train[rec["id"]] = rec
     rows, ids, texts = [], set(), set()
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        where = f"{path}:{line_no}"
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: malformed JSON ({exc.msg})")
-            continue
-        missing = set(FIELDS) - set(rec) if isinstance(rec, dict) else set(FIELDS)
+    for where, rec in json_records(path, lambda where, reason: problems.append(f"{where}: {reason}")):
+        missing = set(FIELDS) - set(rec)
         if missing:
             problems.append(f"{where}: missing field(s) {sorted(missing)}")
             continue
