@@ -58,6 +58,9 @@ class TransformerModelConfig:
     # cls: the checkpoint's own classification head ([CLS] through its pooler);
     # mean: a linear head on the mean of the token states (how sentence encoders are trained)
     pooling: str = "cls"
+    # Keep only the encoder's first N layers (a smaller, faster model fine-tuned as usual);
+    # null = all of them
+    num_layers: Optional[int] = None
 
 
 @dataclass

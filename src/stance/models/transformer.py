@@ -226,6 +226,21 @@ class _ClsOnlyLastLayer:
             del self.layer.forward  # back to the class's forward
 
 
+def keep_first_layers(model, n: int) -> None:
+    """Cut a BERT-style encoder (or a classifier around one) to its first `n` layers, in place;
+    the saved config then says n layers, so the smaller model loads like any other."""
+    base = getattr(model, getattr(model, "base_model_prefix", ""), model)
+    layers = getattr(getattr(base, "encoder", None), "layer", None)
+    if not isinstance(layers, torch.nn.ModuleList):
+        raise StanceError(f"model.num_layers={n}: this model has no encoder.layer list to cut",
+                          fix="leave model.num_layers unset for this model")
+    if not 1 <= n <= len(layers):
+        raise StanceError(f"model.num_layers={n}: the encoder has {len(layers)} layers",
+                          fix=f"use a number from 1 to {len(layers)}, or leave it unset")
+    base.encoder.layer = layers[:n]
+    model.config.num_hidden_layers = n
+
+
 class TransformerClassifier:
     family = "transformer"
 
@@ -247,6 +262,8 @@ class TransformerClassifier:
         model = _from_pretrained(
             loader, source, num_labels=len(labels), id2label=labels.id2label,
             label2id=labels.label2id, trust_remote_code=cfg.trust_remote_code)
+        if cfg.get("num_layers"):
+            keep_first_layers(model.encoder if cfg.pooling == "mean" else model, int(cfg.num_layers))
         return cls(model, tokenizer, labels, cfg.max_length, pooling=cfg.pooling)
 
     @classmethod
