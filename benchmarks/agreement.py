@@ -1,4 +1,5 @@
-"""Label agreement of each inference path with plain fp32 torch, on every labelled set we have.
+"""Label agreement of each inference path with plain fp32 torch, on every labelled set we have
+(with --reference: with another model's fp32 labels, e.g. a smaller model against the default).
 
     python benchmarks/agreement.py --model models/latest [--dump benchmarks/work/paths_dump.jsonl]
 
@@ -30,6 +31,10 @@ def main() -> int:
     ap.add_argument("--model", default=str(ROOT / "models" / "latest"))
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--dump", default=str(ROOT / "benchmarks" / "work" / "paths_dump.jsonl"))
+    ap.add_argument("--reference", default=None,
+                    help="compare with this model's fp32 labels instead of --model's own (a smaller "
+                         "model against the default)")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "agreement.json"))
     args = ap.parse_args()
     from stance.data.documents import sentence_rows
     from stance.inference.runtime import OnnxClassifier
@@ -55,27 +60,32 @@ def main() -> int:
     results: dict = {"model": str(model)}
     header = " | ".join(f"{name} ({len(t)})" for name, t in sets.items())
     rows = [f"| path | {header} | largest probability difference |", "|---" * (len(sets) + 2) + "|"]
-    probs: dict = {"fp32": {}, "bf16": {}, "int8": {}}
+    probs: dict = {"reference": {}, "fp32": {}, "bf16": {}, "int8": {}}
+    reference = load(Path(args.reference).resolve()) if args.reference else clf
+    results["reference"] = str(Path(args.reference).resolve()) if args.reference else str(model)
     for name, texts in sets.items():
         ids = clf.encode(texts)
         for precision in ("fp32", "bf16"):
             clf.set_precision(precision)
             probs[precision][name] = clf.predict_encoded(ids)
+        reference.set_precision("fp32")
+        probs["reference"][name] = (probs["fp32"][name] if reference is clf
+                                    else reference.predict_encoded(reference.encode(texts)))
         if onnx is not None:
             probs["int8"][name] = onnx.predict_encoded(ids)
-    for path in ("bf16", "int8"):
+    for path in (("fp32", "bf16", "int8") if args.reference else ("bf16", "int8")):
         if not probs[path]:
             continue
         cells, worst = [], 0.0
         for name in sets:
-            ref, got = probs["fp32"][name], probs[path][name]
+            ref, got = probs["reference"][name], probs[path][name]
             flips = int((ref.argmax(1) != got.argmax(1)).sum())
             worst = max(worst, float(np.abs(ref - got).max()))
             results[f"{path}/{name}"] = {"agreement": round(1 - flips / len(ref), 4), "flips": flips}
             cells.append(f"{1 - flips / len(ref):.2%} ({flips} flips)")
         results[f"{path}/max_prob_diff"] = round(worst, 3)
         rows.append(f"| {path} | " + " | ".join(cells) + f" | {worst:.3f} |")
-    out = ROOT / "benchmarks" / "results" / "agreement.json"
+    out = Path(args.out)
     out.write_text(json.dumps(results, indent=1) + "\n")
     print("\n".join(rows))
     return 0
