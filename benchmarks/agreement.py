@@ -36,18 +36,19 @@ def main() -> int:
                          "model against the default)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "agreement.json"))
     args = ap.parse_args()
-    from stance.data.documents import sentence_rows
+    from stance.config import DEFAULT_LABELS
+    from stance.data.load import load_documents, load_file
     from stance.inference.runtime import OnnxClassifier
+    from stance.labels import LabelSet
     from stance.models import load
     from stance.segment import split_sentences
 
     model = Path(args.model).resolve()
-    sets: dict[str, list[str]] = {}
-    for split in ("validation", "test"):
-        texts = [json.loads(x)["text"] for x in (ROOT / "data" / f"{split}.jsonl").read_text().splitlines() if x]
-        texts += [r["text"] for x in (ROOT / "data" / "documents" / f"{split}.jsonl").read_text().splitlines()
-                  if x for r in sentence_rows(json.loads(x))]
-        sets[split] = texts
+    labels = LabelSet(DEFAULT_LABELS)
+    sets: dict[str, list[str]] = {
+        split: list(load_file(ROOT / "data" / f"{split}.jsonl", labels)["text"])
+        + list(load_documents(ROOT / "data" / "documents" / f"{split}.jsonl", labels)["text"])
+        for split in ("validation", "test")}
     realdev = Path(args.shared) / "realdev" / "realdev.jsonl"
     if realdev.is_file():
         sets["realdev"] = [json.loads(x)["text"] for x in realdev.read_text().splitlines() if x]

@@ -33,8 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 LIMITS = "import json, sys; sys.path.insert(0, sys.argv[1]); from predict_bench import compute_limits; " \
          "print(json.dumps(compute_limits(int(sys.argv[2]))))"
-PROBE = "import json; from stance.hardware import cpu_info, native_bf16; " \
-        "print(json.dumps({'cpu': cpu_info(), 'bf16': native_bf16('cpu')}))"
+PROBE = "import json; from stance.hardware import cpu_info; print(json.dumps(cpu_info()))"
 
 
 def train_gflop_per_sample(model: str, texts: list[str]) -> float:
@@ -94,7 +93,7 @@ def main() -> int:
            "steps": args.steps, "threads": args.threads,
            "samples_per_s": rate, "progress_rates": rates, "matmul_limits_gops": limits,
            "gflop_per_sample": round(gflop, 3), "limit_samples_per_s": round(limit, 1),
-           "share_of_limit": round(rate / limit, 3), "cpu": probe["cpu"]}
+           "share_of_limit": round(rate / limit, 3), "cpu": probe}
     out = Path(args.out)
     rows = json.loads(out.with_suffix(".json").read_text()) if out.with_suffix(".json").is_file() else []
     rows.append(row)

@@ -54,7 +54,8 @@ def main(argv=None) -> int:
                          for line in (docs_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
                          if line.strip() for row in sentence_rows(json.loads(line))]
         eval_files = [args.shared / "realdev" / "realdev.jsonl", args.shared / "external" / "plover_gsr_stance.jsonl"]
-        rw_problems, rw_stats = check_rewrites(rewrites, paths, held_out, eval_files, labels, args.jaccard)
+        train = {r.rec["id"]: r.rec for r in report.rows if r.split == "train"}
+        rw_problems, rw_stats = check_rewrites(rewrites, train, held_out, eval_files, labels, args.jaccard)
         problems += rw_problems
         counts = {key: ", ".join(f"{k} {v}" for k, v in sorted(rw_stats[key].items()))
                   for key in ("labels", "registers")}

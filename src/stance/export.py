@@ -86,7 +86,8 @@ def run(cfg) -> dict:
            "fp32_mb": round(fp32.stat().st_size / 1e6, 1), "int8_mb": round(int8.stat().st_size / 1e6, 1)}
     files = [f for f in [cfg.check_file, *(cfg.check_more or [])] if f and Path(f).is_file()]
     by_file: dict = {}
-    sessions = {variant: OnnxClassifier(folder, path.name) for variant, path in (("fp32", fp32), ("int8", int8))}
+    sessions = ({variant: OnnxClassifier(folder, path.name) for variant, path in (("fp32", fp32), ("int8", int8))}
+                if files else {})
     for file in files:
         texts = _check_texts(file, cfg.check_rows)
         if not texts:

@@ -17,12 +17,11 @@ def _row(i, text, label="refusal", register="cable", source_id="s1"):
 
 
 def _check(tmp_path, rows, held_out=(), eval_texts=()):
-    (tmp_path / "train.jsonl").write_text(json.dumps(SOURCE) + "\n")
     path = tmp_path / "rewrites.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     evals = tmp_path / "realdev.jsonl"
     evals.write_text("".join(json.dumps({"text": t}) + "\n" for t in eval_texts))
-    return check_rewrites(path, {"train": tmp_path / "train.jsonl"}, list(held_out), [evals],
+    return check_rewrites(path, {SOURCE["id"]: SOURCE}, list(held_out), [evals],
                           LabelSet(DEFAULT_LABELS))
 
 

@@ -21,16 +21,12 @@ FIELDS = ("id", "text", "label", "secondary", "tags", "actor", "topic", "registe
 REGISTERS = ("transcript", "cable", "encyclopedic", "wire")
 
 
-def check_rewrites(path: Path, sentence_files: dict[str, Path], held_out_texts: list[str],
+def check_rewrites(path: Path, train: dict[str, dict], held_out_texts: list[str],
                    eval_files: list[Path], labels: LabelSet, jaccard: float = 0.5,
                    eval_jaccard: float = 0.35) -> tuple[list[str], dict]:
-    """(problems, statistics). `held_out_texts`: validation and test sentences of both corpora."""
+    """(problems, statistics). `train`: the sentence corpus's training records by id (as the
+    corpus check read them); `held_out_texts`: validation and test sentences of both corpora."""
     problems: list[str] = []
-    train = {}
-    for line in sentence_files["train"].read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            train[rec["id"]] = rec
     rows, ids, texts = [], set(), set()
     for where, rec in json_records(path, lambda where, reason: problems.append(f"{where}: {reason}")):
         missing = set(FIELDS) - set(rec)

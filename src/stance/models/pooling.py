@@ -19,6 +19,7 @@ HEAD_FILE = "mean_pool_head.safetensors"
 
 
 class MeanPoolClassifier(torch.nn.Module):
+    base_model_prefix = "encoder"  # the wrapped encoder, as transformers' models name theirs
     def __init__(self, encoder, num_labels: int, dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder

@@ -263,7 +263,7 @@ class TransformerClassifier:
             loader, source, num_labels=len(labels), id2label=labels.id2label,
             label2id=labels.label2id, trust_remote_code=cfg.trust_remote_code)
         if cfg.get("num_layers"):
-            keep_first_layers(model.encoder if cfg.pooling == "mean" else model, int(cfg.num_layers))
+            keep_first_layers(model, int(cfg.num_layers))
         return cls(model, tokenizer, labels, cfg.max_length, pooling=cfg.pooling)
 
     @classmethod
