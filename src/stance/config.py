@@ -61,6 +61,9 @@ class TransformerModelConfig:
     # Keep only the encoder's first N layers (a smaller, faster model fine-tuned as usual);
     # null = all of them
     num_layers: Optional[int] = None
+    # Freeze the embeddings and the encoder's lowest N layers while fine-tuning (no gradients,
+    # no optimizer state: less compute per training sample); 0 = train every layer
+    freeze_layers: int = 0
 
 
 @dataclass

@@ -226,19 +226,36 @@ class _ClsOnlyLastLayer:
             del self.layer.forward  # back to the class's forward
 
 
-def keep_first_layers(model, n: int) -> None:
-    """Cut a BERT-style encoder (or a classifier around one) to its first `n` layers, in place;
-    the saved config then says n layers, so the smaller model loads like any other."""
+def _encoder_layers(model, option: str, n: int, low: int):
+    """The base model and its layer list of a BERT-style encoder (or a classifier around one),
+    checking that `option`=n lies between `low` and the number of layers."""
     base = getattr(model, getattr(model, "base_model_prefix", ""), model)
     layers = getattr(getattr(base, "encoder", None), "layer", None)
     if not isinstance(layers, torch.nn.ModuleList):
-        raise StanceError(f"model.num_layers={n}: this model has no encoder.layer list to cut",
-                          fix="leave model.num_layers unset for this model")
-    if not 1 <= n <= len(layers):
-        raise StanceError(f"model.num_layers={n}: the encoder has {len(layers)} layers",
-                          fix=f"use a number from 1 to {len(layers)}, or leave it unset")
+        raise StanceError(f"model.{option}={n}: this model has no encoder.layer list",
+                          fix=f"leave model.{option} unset for this model")
+    if not low <= n <= len(layers):
+        raise StanceError(f"model.{option}={n}: the encoder has {len(layers)} layers",
+                          fix=f"use a number from {low} to {len(layers)}, or leave it unset")
+    return base, layers
+
+
+def keep_first_layers(model, n: int) -> None:
+    """Cut the encoder to its first `n` layers, in place; the saved config then says n layers,
+    so the smaller model loads like any other."""
+    base, layers = _encoder_layers(model, "num_layers", n, 1)
     base.encoder.layer = layers[:n]
     model.config.num_hidden_layers = n
+
+
+def freeze_lowest_layers(model, n: int) -> None:
+    """Stop gradients to the embeddings and the encoder's lowest `n` layers (n > 0): backward
+    then stops at layer n and the optimizer keeps no state for them. Saved models are unchanged."""
+    base, layers = _encoder_layers(model, "freeze_layers", n, 0)
+    if n == 0:
+        return
+    for module in (base.embeddings, *layers[:n]):
+        module.requires_grad_(False)
 
 
 class TransformerClassifier:
@@ -264,6 +281,8 @@ class TransformerClassifier:
             label2id=labels.label2id, trust_remote_code=cfg.trust_remote_code)
         if cfg.get("num_layers"):
             keep_first_layers(model, int(cfg.num_layers))
+        if cfg.get("freeze_layers"):
+            freeze_lowest_layers(model, int(cfg.freeze_layers))
         return cls(model, tokenizer, labels, cfg.max_length, pooling=cfg.pooling)
 
     @classmethod
