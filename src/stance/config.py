@@ -98,6 +98,13 @@ class TrainerConfig:
     # to cross-entropy with this weight; needs model.pooling=mean. 0 = off.
     supcon_weight: float = 0.0
     supcon_temperature: float = 0.3
+    # Knowledge distillation: a trained model's folder (e.g. models/latest) whose logits on the
+    # training rows the new model also learns, with this weight on T^2 x KL(teacher || student)
+    # at this temperature (and 1 - weight on cross-entropy). Used with model.num_layers for a
+    # smaller, faster model that agrees more with the teacher. null = off.
+    distill_from: Optional[str] = None
+    distill_alpha: float = 0.5
+    distill_temperature: float = 2.0
     # Keep the checkpoint best on this set's macro-F1: validation, or an eval set's name
     # (every eval set is scored each epoch and logged as eval_<name>_macro_f1)
     select_on: str = "validation"

@@ -32,7 +32,7 @@ from stance.errors import StanceError
 from stance.inference.batching import token_batches
 from stance.labels import LabelSet
 from stance.metrics import scores
-from stance.models.base import LogFn, write_manifest
+from stance.models.base import MANIFEST, LogFn, read_manifest, write_manifest
 from stance.models.pooling import MeanPoolClassifier
 
 
@@ -86,18 +86,31 @@ def symmetric_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
             + kl(la, lb, log_target=True, reduction="batchmean")) / 2
 
 
+def distill_kl(student: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Hinton's distillation term: T^2 KL(softmax(teacher / T) || softmax(student / T)), batch
+    mean (T^2 keeps its gradients on the scale of cross-entropy's)."""
+    t = float(temperature)
+    return torch.nn.functional.kl_div(torch.log_softmax(student.float() / t, -1),
+                                      torch.log_softmax(teacher.float() / t, -1),
+                                      log_target=True, reduction="batchmean") * t * t
+
+
 class _WeightedTrainer(Trainer):
     """Trainer with the project's loss options: class-weighted and label-smoothed
-    cross-entropy, R-Drop, and a supervised contrastive term on the sentence vectors."""
+    cross-entropy, R-Drop, a supervised contrastive term on the sentence vectors, and
+    distillation from a teacher's logits (a `teacher_logits` column of the training rows)."""
 
     def __init__(self, *args, class_weights: Optional[torch.Tensor] = None, rdrop_alpha: float = 0.0,
-                 supcon_weight: float = 0.0, supcon_temperature: float = 0.3, **kwargs):
+                 supcon_weight: float = 0.0, supcon_temperature: float = 0.3, distill_alpha: float = 0.5,
+                 distill_temperature: float = 2.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.rdrop_alpha, self.supcon_weight, self.supcon_temperature = rdrop_alpha, supcon_weight, supcon_temperature
+        self.distill_alpha, self.distill_temperature = distill_alpha, distill_temperature
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.class_weights is None and not self.rdrop_alpha and not self.supcon_weight:
+        teacher = inputs.pop("teacher_logits", None)  # training rows only, when distilling
+        if self.class_weights is None and not self.rdrop_alpha and not self.supcon_weight and teacher is None:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         labels = inputs.pop("labels")
         weight = None if self.class_weights is None else self.class_weights.to(labels.device)
@@ -114,6 +127,9 @@ class _WeightedTrainer(Trainer):
         if model.training and self.supcon_weight:
             loss = loss + self.supcon_weight * supcon_loss(outputs.hidden_states[-1], labels,
                                                            self.supcon_temperature)
+        if model.training and teacher is not None:
+            loss = (1 - self.distill_alpha) * loss + self.distill_alpha * distill_kl(
+                outputs.logits, teacher.to(outputs.logits.device), self.distill_temperature)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -288,8 +304,6 @@ class TransformerClassifier:
     @classmethod
     def load(cls, path: Path) -> "TransformerClassifier":
         path = Path(path)
-        from stance.models.base import read_manifest
-
         meta = read_manifest(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
         labels = LabelSet(meta["labels"])
@@ -321,6 +335,11 @@ class TransformerClassifier:
                           batched=True, remove_columns=[c for c in ds.column_names if c != "label"])
 
         encoded = {"train": encode(data["train"]), "validation": encode(data["validation"])}
+        precision = training_precision(trainer.precision, trainer.device)
+        if trainer.distill_from:
+            logits = self.teacher_logits(trainer.distill_from, data["train"]["text"],
+                                         "bf16" if precision == "bf16" else "fp32")
+            encoded["train"] = encoded["train"].add_column("teacher_logits", logits.tolist())
         evals = {"validation": encoded["validation"],
                  **{name: encode(ds) for name, ds in (extra_eval or {}).items()}}
         select = trainer.select_on
@@ -328,7 +347,6 @@ class TransformerClassifier:
             raise StanceError(f"trainer.select_on={select!r} is neither validation nor an eval set here "
                               f"({', '.join(evals)})", fix="use select_on=validation, or add the set to eval_sets")
         best_key = "macro_f1" if len(evals) == 1 else f"{select}_macro_f1"
-        precision = training_precision(trainer.precision, trainer.device)
         by_steps = trainer.max_steps > 0
         strategy = "steps" if by_steps else "epoch"
         args = TrainingArguments(
@@ -355,6 +373,7 @@ class TransformerClassifier:
             train_sampling_strategy="group_by_length",
             torch_compile=trainer.compile,
             disable_tqdm=not sys.stderr.isatty(),
+            remove_unused_columns=not trainer.distill_from,  # keep teacher_logits for the loss
         )
         callbacks: list = [_Progress()] + ([_ForwardLogs(on_log)] if on_log else [])
         if trainer.early_stopping_patience > 0:
@@ -378,7 +397,8 @@ class TransformerClassifier:
             data_collator=DataCollatorWithPadding(self.tokenizer),
             compute_metrics=compute_metrics, callbacks=callbacks, class_weights=weights,
             rdrop_alpha=trainer.rdrop_alpha, supcon_weight=trainer.supcon_weight,
-            supcon_temperature=trainer.supcon_temperature)
+            supcon_temperature=trainer.supcon_temperature, distill_alpha=trainer.distill_alpha,
+            distill_temperature=trainer.distill_temperature)
         result = hf_trainer.train(resume_from_checkpoint=self._checkpoint(trainer.resume_from, work_dir))
         self.model = hf_trainer.model
         self.model.eval()
@@ -395,7 +415,31 @@ class TransformerClassifier:
                 "train_runtime_s": float(result.metrics.get("train_runtime", 0.0)),
                 # optimizer samples over the whole fit, evaluation each epoch included
                 "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
-                "precision": precision}
+                "precision": precision,
+                **({"distilled_from": str(Path(trainer.distill_from).resolve())} if trainer.distill_from else {})}
+
+    def teacher_logits(self, path: str, texts: Sequence[str], precision: str) -> np.ndarray:
+        """A trained model's logits for `texts` (log-probabilities times its calibration
+        temperature: its raw logits up to a per-row constant, which softmax ignores)."""
+        folder = Path(path)
+        if not (folder / MANIFEST).is_file():
+            raise StanceError(f"trainer.distill_from={path}: no trained model there (no {MANIFEST})",
+                              fix="point it at a model folder, e.g. trainer.distill_from=models/latest")
+        family = read_manifest(folder).get("family")
+        if family != self.family:
+            raise StanceError(f"trainer.distill_from={path}: a {family} model; the teacher must be a "
+                              f"transformer", fix="train or pick a transformer model as the teacher")
+        teacher = TransformerClassifier.load(folder)
+        if teacher.labels.names != self.labels.names:
+            raise StanceError(f"trainer.distill_from={path}: its labels {', '.join(teacher.labels.names)} "
+                              f"differ from this run's {', '.join(self.labels.names)}",
+                              fix="distil from a model trained on the same labels")
+        teacher.set_precision(precision)
+        started = time.perf_counter()
+        proba = teacher.predict_proba(list(texts), batch_size=64)
+        print(f"distilling from {folder}: its logits for {len(texts)} training rows in "
+              f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        return np.log(np.clip(proba, 1e-30, None)) * teacher.temperature
 
     @staticmethod
     def _checkpoint(resume_from: Optional[str], work_dir: Path) -> Optional[str]:
