@@ -1,6 +1,7 @@
 """Model-only paired benchmark of the inference paths, in one process, interleaved.
 
     python benchmarks/paths_bench.py --model models/latest [--sentences 600] [--rounds 5] [--threads 2]
+                                     [--isa native|avx2] [--compile]
 
 Where `predict_bench.py` times whole jobs in separate processes, this times the model alone
 (tokenised sentences in, probabilities out) for each path in turn, round after round
@@ -8,7 +9,8 @@ Where `predict_bench.py` times whole jobs in separate processes, this times the 
 the pipeline is the median of the per-round ratios. Paths: (a) transformers.pipeline,
 batch 32, fp32 (tokenising included, as the pipeline always does); our predict_encoded in
 torch fp32 and bf16 autocast, each with the last layer computed for [CLS] only (the default)
-and with the full last layer; ONNX Runtime int8 (the export's model.int8.onnx) if present.
+and with the full last layer; ONNX Runtime int8 (the export's model.int8.onnx) if present;
+with --compile, torch fp32 under torch.compile.
 Also: label agreement with torch fp32 on the same sentences, the CPU's model and flags, the
 matmul limits per number format and each path's share of its limit (useful GFLOP per
 sentence of a full forward, no padding, from predict_bench.py). Writes
@@ -43,6 +45,9 @@ def main() -> int:
     ap.add_argument("--isa", choices=["native", "avx2"], default="native",
                     help="avx2: cap torch's kernels at AVX2 (hardware.ISA_ENV), standing in for an "
                          "AVX2-only CPU; bf16 paths are skipped, ONNX Runtime ignores the cap")
+    ap.add_argument("--compile", action="store_true",
+                    help="also time torch fp32 with the model under torch.compile (inductor, weights "
+                         "frozen, dynamic shapes); the compile time is reported apart")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "paths_bench"),
                     help="results file stem (.json and .md are written)")
     args = ap.parse_args()
@@ -105,6 +110,19 @@ def main() -> int:
         onnx = OnnxClassifier(model, "model.int8.onnx", num_threads=args.threads)
         paths["onnx_int8"] = ("ONNX Runtime int8 (dynamic, per-channel)", "int8",
                               lambda: onnx.predict_encoded(ids))
+    compile_s = None
+    if args.compile:
+        import torch._inductor.config
+
+        torch._inductor.config.freezing = True  # weights as constants: inductor may fold and fuse them
+        compiled = load(model)
+        compiled.set_precision("fp32")
+        compiled.model = torch.compile(compiled.model, dynamic=True)
+        t = time.perf_counter()
+        compiled.predict_encoded(ids)
+        compile_s = round(time.perf_counter() - t, 1)
+        paths["torch_fp32_compiled"] = ("torch fp32, torch.compile (inductor, frozen weights)", "fp32",
+                                        lambda: compiled.predict_encoded(ids))
     rates: dict = {k: [] for k in paths}
     proba: dict = {}
     for key, (_, _, fn) in paths.items():  # warm-up, and the probabilities to compare
@@ -137,6 +155,9 @@ def main() -> int:
               + f" G(FL)OP/s; {gflop:.3f} GFLOP per sentence (full forward); {len(texts)} sentences, "
                 f"{args.rounds} interleaved rounds"]
     results["isa"] = args.isa
+    if compile_s is not None:
+        results["compile_s"] = compile_s
+        lines.append(f"torch.compile: {compile_s} s to compile and run the first pass over the sentences")
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
