@@ -36,6 +36,11 @@ def test_every_group_option_composes(group, option):
     assert cfg["data"]["labels"]
 
 
+def test_student_preset_distils_from_the_model_it_starts_from():
+    cfg = _compose("train", ["experiment=student", "model.pretrained=models/teacher"])
+    assert cfg["trainer"]["distill_from"] == "models/teacher" and cfg["model"]["num_layers"] == 3
+
+
 @pytest.mark.parametrize("name", ["train", "evaluate", "predict", "compare"])
 def test_stage_configs_compose(name):
     overrides = ["input=x.jsonl", "output=y.jsonl"] if name == "predict" else []

@@ -424,7 +424,8 @@ class TransformerClassifier:
         folder = Path(path)
         if not (folder / MANIFEST).is_file():
             raise StanceError(f"trainer.distill_from={path}: no trained model there (no {MANIFEST})",
-                              fix="point it at a model folder, e.g. trainer.distill_from=models/latest")
+                              fix="name a trained model's folder, e.g. trainer.distill_from=models/latest "
+                                  "(with experiment=student: model.pretrained=<that folder>)")
         family = read_manifest(folder).get("family")
         if family != self.family:
             raise StanceError(f"trainer.distill_from={path}: a {family} model; the teacher must be a "
