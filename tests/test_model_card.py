@@ -222,3 +222,15 @@ def test_train_writes_the_card_and_logs_it(tmp_path, store, data_dir):
                                                       dst_path=str(tmp_path / "dl")))
     cards = list(logged.rglob("README.md"))
     assert cards and cards[0].read_text() == (folder / "README.md").read_text()
+
+
+def test_card_says_when_the_model_is_cut_frozen_or_distilled():
+    record, config = _record(), _config()
+    assert "Distilled from" not in model_card.render(record, config)
+    config["model"].update(num_layers=3, freeze_layers=1)
+    config["trainer"].update(distill_alpha=0.5, distill_temperature=2.0)
+    record["summary"]["distilled_from"] = "/models/teacher"
+    body = _split(model_card.render(record, config))[1]
+    assert "- Layers: the base model's first 3 encoder layers only" in body
+    assert "the lowest 1 encoder layer(s) kept frozen" in body
+    assert "- Distilled from `/models/teacher`: its logits on the training rows, weight 0.5, temperature 2.0" in body

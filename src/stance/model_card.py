@@ -277,6 +277,14 @@ def render(record: Mapping[str, Any], config: Mapping[str, Any]) -> str:
         out += [line, f"- Architecture: the base model with a classification head over "
                       f"{'the [CLS] token' if model.get('pooling', 'cls') == 'cls' else 'the mean of the token states'}"
                       f"; inputs cut to {model.get('max_length')} tokens"]
+        if model.get("num_layers"):
+            out += [f"- Layers: the base model's first {model['num_layers']} encoder layers only"]
+        if model.get("freeze_layers"):
+            out += [f"- Fine-tuning: the embeddings and the lowest {model['freeze_layers']} encoder layer(s) "
+                    "kept frozen"]
+        if summary.get("distilled_from"):
+            out += [f"- Distilled from `{summary['distilled_from']}`: its logits on the training rows, weight "
+                    f"{trainer.get('distill_alpha')}, temperature {trainer.get('distill_temperature')}"]
     else:
         out += [f"- Family: `{model.get('family')}` (`{model.get('name')}`), no pretrained weights"]
     if base.get("license"):
